@@ -1,0 +1,96 @@
+"""The CRM configuration store behind the mock adapter and the emulator.
+
+Records are spec-shaped dicts. Secrets are kept only as salted digests, so the
+state file can be read, committed or attached to a bug report safely.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from crmdeploy.errors import StateError
+from crmdeploy.secrets import Sensitive
+
+FORMAT = "crmdeploy-mock"
+VERSION = 1
+SECRET_TAG = "$sensitive"
+
+
+class Store:
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.lock = threading.RLock()
+        self.resources: dict[str, dict[str, dict[str, Any]]] = {}
+        self.writes = 0
+        self.dirty = False
+        if path is not None and path.exists():
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StateError(f"{path}: not a readable mock state file ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+            raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file")
+        self.resources = data.get("resources", {})
+        self.writes = int(data.get("writes", 0))
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [decode(r) for r in self.resources.get(kind, {}).values()]
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            record = self.resources.get(kind, {}).get(key)
+            return decode(record) if record is not None else None
+
+    def has(self, kind: str, key: str) -> bool:
+        with self.lock:
+            return key in self.resources.get(kind, {})
+
+    def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
+        """Store a whole record; every call is one write."""
+        with self.lock:
+            self.resources.setdefault(kind, {})[key] = encode(record)
+            self.writes += 1
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the state file atomically, so a crash never leaves half a file."""
+        if self.path is None or not self.dirty:
+            return
+        with self.lock:
+            body = json.dumps({"format": FORMAT, "version": VERSION, "writes": self.writes,
+                               "resources": self.resources}, ensure_ascii=False, indent=1, sort_keys=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".mock-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(body)
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+
+def encode(value: Any) -> Any:
+    if isinstance(value, Sensitive):
+        return {SECRET_TAG: value.digest()}
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {SECRET_TAG}:
+            return Sensitive.from_digest(value[SECRET_TAG])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value

@@ -1,0 +1,3 @@
+"""crmdeploy: CRM configuration as code."""
+
+__version__ = "0.1.0"

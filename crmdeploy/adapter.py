@@ -1,0 +1,37 @@
+"""The contract every target implements. The core talks to a CRM only through this."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol, runtime_checkable
+
+from .kinds import Kind
+from .spec.base import Resource
+
+
+class Capability(int, Enum):
+    NONE = 0    # the target cannot even read this kind
+    READ = 1    # readable, but writes are manual (admin UI)
+    WRITE = 2   # readable and writable
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    name: str
+    target: str   # the target URL as safe to print (never a key)
+
+    def capability(self, kind: Kind) -> Capability:
+        """What the target can do with `kind`; final after `fetch` of that kind."""
+
+    def fetch(self, kind: Kind) -> list[Resource] | None:
+        """Every live resource of `kind` (inactive included), or None when unreadable."""
+
+    def create(self, kind: Kind, resource: Resource) -> None: ...
+
+    def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
+        """Write only `fields` of `resource` (the key identifies it)."""
+
+    def deactivate(self, kind: Kind, key: str) -> None: ...
+
+    def close(self) -> None:
+        """Persist what needs persisting and release connections."""

@@ -1,0 +1,175 @@
+"""The `crmdeploy` command line.
+
+This is the one place that turns errors into messages and exit codes; the
+commands are thin: parse options, call one use case, render. Heavy modules are
+imported inside the commands so `crmdeploy --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import EXIT_ERROR, AbortedError, CrmdeployError, SpecError
+
+app = typer.Typer(
+    help="CRM configuration as code: validate a YAML spec, plan it against a CRM, apply it.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals could hold an API key
+    add_completion=False,
+    rich_markup_mode=None,
+)
+err = logging.getLogger("crmdeploy")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+SpecArg = Annotated[Path, typer.Argument(help="A spec file, or a folder of *.yaml files merged.",
+                                         show_default=False)]
+TargetOpt = Annotated[Optional[str], typer.Option(
+    "--target", "-t", envvar="CRMDEPLOY_TARGET", show_default=False,
+    help="Where to deploy: mock:// (in memory), mock://PATH (JSON file), https://ACCOUNT.retailcrm.ru. "
+         "Default: mock://.crmdeploy/mock.json.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+@contextmanager
+def guard(fmt: Format = Format.text) -> Iterator[None]:
+    """Turn a CrmdeployError into one clear message and its exit code."""
+    try:
+        yield
+    except CrmdeployError as exc:
+        if fmt is Format.json:
+            problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+            typer.echo(json.dumps({"error": {"type": type(exc).__name__, "messages": problems}},
+                                  ensure_ascii=False, indent=2))
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        raise typer.Exit(130) from None
+
+
+def _target(target: str | None) -> str:
+    from .registry import DEFAULT_TARGET
+
+    if target:
+        return target
+    typer.echo(f"Target: {DEFAULT_TARGET} (the default; choose another with --target "
+               "or CRMDEPLOY_TARGET)", err=True)
+    return DEFAULT_TARGET
+
+
+def _color() -> bool:
+    return sys.stdout.isatty()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="Log to stderr; -vv for debug detail.")] = 0,
+) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def validate(spec: SpecArg) -> None:
+    """Check a spec: YAML syntax, field names and types, duplicate keys and references.
+
+    Exits 0 when the spec is valid, 1 with one line per problem (file:line:column: field: what)
+    when it is not. Reads no CRM and needs no secrets.
+    """
+    from .loader import load
+
+    with guard():
+        loaded = load(spec)
+        total = sum(len(loaded.spec.resources(k)) for k in _kind_names())
+        typer.echo(f"{spec}: valid ({total} resources)")
+
+
+@app.command()
+def plan(spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Show what apply would change: every create, update and deactivation, field by field.
+
+    Reads the live CRM through the target's adapter and writes nothing.
+    """
+    from .loader import load
+    from .registry import open_target
+    from .render import RENDERERS
+    from .run import make_plan
+
+    with guard(fmt):
+        loaded = load(spec)
+        adapter = open_target(_target(target))
+        try:
+            result = make_plan(loaded, adapter)
+        finally:
+            adapter.close()
+        typer.echo(RENDERERS[fmt.value](result, color=_color()), nl=False)
+
+
+@app.command()
+def apply(
+    spec: SpecArg,
+    target: TargetOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+) -> None:
+    """Make the changes the plan shows, in dependency order.
+
+    Prints the plan, asks for confirmation (unless --yes), applies, and reports what was applied,
+    what failed (with the CRM's own words) and what was skipped. Exits 1 if anything failed;
+    running it again converges.
+    """
+    from .apply import apply_plan
+    from .loader import load
+    from .registry import open_target
+    from .render import plan_text, report_text
+    from .run import make_plan
+
+    with guard():
+        loaded = load(spec)
+        adapter = open_target(_target(target))
+        try:
+            result = make_plan(loaded, adapter)
+            typer.echo(plan_text(result, color=_color()), nl=False)
+            if not result.has_changes:
+                return
+            _confirm(result.target, yes)
+            report = apply_plan(result, adapter)
+        finally:
+            adapter.close()
+        typer.echo(report_text(report), nl=False)
+        if not report.ok:
+            raise typer.Exit(EXIT_ERROR)
+
+
+def _confirm(target: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise AbortedError("not on a terminal, so apply cannot ask for confirmation; pass --yes to apply")
+    if not typer.confirm(f"Apply these changes to {target}?"):
+        raise AbortedError("apply cancelled; nothing was changed")
+
+
+def _kind_names() -> list[str]:
+    from .kinds import KINDS
+
+    return [k.name for k in KINDS]
+
+
+def main() -> None:
+    app(prog_name="crmdeploy")

@@ -1,0 +1,71 @@
+"""Spec vs live CRM → changes. Pure functions: no I/O, no adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .kinds import KINDS, Kind
+from .plan import Action, Change, FieldDiff
+from .spec.base import Resource
+
+
+def diff_resource(kind: Kind, desired: Resource, live: Resource | None) -> tuple[FieldDiff, ...]:
+    """Fields the spec sets that differ from live; a field the spec leaves unset is not managed."""
+    diffs = []
+    for name in kind.compared_fields:
+        new = getattr(desired, name)
+        old = getattr(live, name) if live is not None else None
+        if new is not None and new != old:
+            diffs.append(FieldDiff(name, old, new))
+    return tuple(diffs)
+
+
+def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] | None,
+              *, writable: bool = True, prune: bool = False) -> list[Change]:
+    """Changes for one kind. `live=None` means the target cannot read this kind."""
+    live_by_key = {kind.key_of(r): r for r in live or ()}
+    wanted: set[str] = set()
+    changes: list[Change] = []
+    for resource in desired:
+        key = kind.key_of(resource)
+        wanted.add(key)
+        current = live_by_key.get(key)
+        fields = diff_resource(kind, resource, current)
+        if live is None:
+            changes.append(Change(kind.name, key, Action.MANUAL, fields, resource, intent=Action.CREATE,
+                                  note="the target cannot read this; make sure it exists in the admin UI"))
+        elif fields:
+            action = Action.CREATE if current is None else Action.UPDATE
+            if writable:
+                changes.append(Change(kind.name, key, action, fields, resource))
+            else:
+                changes.append(Change(kind.name, key, Action.MANUAL, fields, resource, intent=action,
+                                      note=f"{action.value} in the admin UI"))
+    for key, resource in live_by_key.items():
+        if key not in wanted:
+            changes.append(_leftover(kind, key, resource, writable=writable, prune=prune))
+    return changes
+
+
+def _leftover(kind: Kind, key: str, resource: Resource, *, writable: bool, prune: bool) -> Change:
+    if not prune:
+        return Change(kind.name, key, Action.UNMANAGED)
+    if not kind.can_deactivate:
+        return Change(kind.name, key, Action.UNMANAGED,
+                      note=f"a {kind.title} cannot be deactivated or deleted through the API")
+    if getattr(resource, "active", True) is False:
+        return Change(kind.name, key, Action.UNMANAGED, note="already inactive")
+    field = (FieldDiff("active", True, False),)
+    if not writable:
+        return Change(kind.name, key, Action.MANUAL, field, intent=Action.DEACTIVATE,
+                      note="deactivate in the admin UI")
+    return Change(kind.name, key, Action.DEACTIVATE, field)
+
+
+def diff_all(desired: Mapping[str, list[Resource]], live: Mapping[str, list[Resource] | None],
+             writable: set[str], *, prune: bool = False, kinds: Iterable[Kind] = KINDS) -> list[Change]:
+    changes: list[Change] = []
+    for kind in kinds:
+        changes += diff_kind(kind, desired.get(kind.name, []), live.get(kind.name),
+                             writable=kind.name in writable, prune=prune)
+    return changes

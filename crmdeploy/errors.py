@@ -1,0 +1,100 @@
+"""Every error crmdeploy raises on purpose, and the exit code each one means.
+
+The CLI is the only place that turns these into messages; adapters raise them
+so the CLI never has to import an adapter to understand a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_REFUSED = 3
+
+
+class CrmdeployError(Exception):
+    """Base of all user-facing errors: the message is what the user reads."""
+
+    exit_code = EXIT_ERROR
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from in a spec file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec: where, which field, and what."""
+
+    location: Location | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class SpecError(CrmdeployError):
+    """The spec cannot be used; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class TargetError(CrmdeployError):
+    """The target URL is malformed or names an unknown adapter."""
+
+
+class AdapterError(CrmdeployError):
+    """The CRM answered with an error, in the API's own words."""
+
+    def __init__(self, message: str, *, resource: str = "", status: int | None = None):
+        self.resource = resource
+        self.status = status
+        prefix = f"{resource}: " if resource else ""
+        code = f"{status} " if status is not None else ""
+        super().__init__(f"{prefix}{code}{message}")
+
+
+class AuthError(AdapterError):
+    """The API key was refused (missing, wrong, or without permission)."""
+
+
+class TransientError(AdapterError):
+    """A failure worth retrying: rate limit, 5xx, timeout, connection reset."""
+
+    def __init__(self, message: str, *, resource: str = "", status: int | None = None,
+                 retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message, resource=resource, status=status)
+
+
+class UnreachableError(AdapterError):
+    """The host could not be reached at all."""
+
+
+class StateError(CrmdeployError):
+    """The mock state file is unreadable or of an unknown version."""
+
+
+class AbortedError(CrmdeployError):
+    """The user declined the confirmation, or apply could not ask for one."""
+
+
+class RefusedError(CrmdeployError):
+    """A safety check refused the plan (exit code 3)."""
+
+    exit_code = EXIT_REFUSED

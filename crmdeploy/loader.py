@@ -1,0 +1,182 @@
+"""Spec files on disk → a validated `Spec`, or a SpecError naming file:line and field."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, SpecError
+from .kinds import BY_NAME
+from .secrets import Sensitive
+from .spec.root import Finding, Spec, SpecBase, check_spec
+from .yamlpos import Document, dotted, parse_file
+
+SUFFIXES = (".yaml", ".yml")
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class LoadedSpec:
+    spec: SpecBase
+    document: Document
+    source: str
+
+    def require_secrets(self) -> None:
+        """Plan and apply need every `${env:NAME}`; validate does not."""
+        problems = [Problem(self.document.locate(path), dotted(path),
+                            f"environment variable {env} is not set")
+                    for path, env in self.document.secrets if env not in os.environ]
+        if problems:
+            raise SpecError(problems)
+
+
+def load(path: str | Path) -> LoadedSpec:
+    """Load one YAML file, or every *.yaml / *.yml file under a folder, merged."""
+    root = Path(path)
+    document = _merge([_read(f) for f in _spec_files(root)])
+    spec = _validate(document)
+    problems = [_problem(document, f) for f in check_spec(spec)]
+    if problems:
+        raise SpecError(problems[:MAX_PROBLEMS])
+    return LoadedSpec(spec, document, str(root))
+
+
+def _spec_files(root: Path) -> list[Path]:
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        if not files:
+            raise SpecError([Problem(None, "", f"{root}: no .yaml or .yml files in this folder")])
+        return files
+    if not root.exists():
+        raise SpecError([Problem(None, "", f"{root}: no such file or folder")])
+    return [root]
+
+
+def _read(path: Path) -> Document:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([Problem(None, "", f"{path}: cannot read ({exc.strerror})")]) from None
+    return parse_file(data, str(path))
+
+
+def _merge(documents: list[Document]) -> Document:
+    """Concatenate each kind's list across files; other top-level keys must agree."""
+    merged = Document({})
+    for doc in documents:
+        if not isinstance(doc.data, dict):
+            raise SpecError([Problem(doc.locate(()), "", "a spec file must be a mapping of kinds")])
+        offsets = {}
+        for key, value in doc.data.items():
+            if isinstance(value, list) and isinstance(merged.data.get(key, []), list):
+                offsets[key] = len(merged.data.setdefault(key, []))
+                merged.data[key].extend(value)
+            elif key in merged.data and merged.data[key] != value:
+                first = merged.positions[(key,)]
+                raise SpecError([Problem(doc.locate((key,)), key,
+                                         f"differs from the value at {first}")])
+            else:
+                merged.data.setdefault(key, value)
+        merged.positions.update({_shift(p, offsets): loc for p, loc in doc.positions.items()
+                                 if p not in ((),) and _shift(p, offsets) not in merged.positions})
+        merged.secrets.extend((_shift(p, offsets), env) for p, env in doc.secrets)
+    return merged
+
+
+def _shift(path: tuple, offsets: dict[str, int]) -> tuple:
+    if len(path) >= 2 and path[0] in offsets and isinstance(path[1], int):
+        return (path[0], path[1] + offsets[path[0]]) + path[2:]
+    return path
+
+
+def _validate(document: Document) -> SpecBase:
+    try:
+        return Spec.model_validate(document.data)
+    except ValidationError as exc:
+        problems = [_pydantic_problem(document, err) for err in exc.errors(include_url=False)]
+        problems.sort(key=lambda p: (p.location.file, p.location.line) if p.location else ("", 0))
+        raise SpecError(problems[:MAX_PROBLEMS]) from None
+
+
+def _pydantic_problem(document: Document, err: dict) -> Problem:
+    path = _data_path(document.data, err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        message = f'unknown field "{path[-1]}"' + _suggest(path)
+    elif kind == "missing":
+        path = path + (err["loc"][-1],)
+        message = "required field is missing"
+    elif isinstance(err.get("input"), Sensitive):
+        message = "a ${env:NAME} secret is allowed only where a secret belongs (integration credentials)"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        if not isinstance(err.get("input"), (dict, list)):
+            message += f" (got {_show(err.get('input'))})"
+    return Problem(document.locate(path), dotted(path), message)
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Keep the parts of pydantic's `loc` that walk the data (drop union/type tags)."""
+    path: list = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _suggest(path: tuple) -> str:
+    model = _model_at(path[:-1])
+    if model is None:
+        return ""
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+    if close:
+        return f' (did you mean "{close[0]}"?)'
+    return f" (allowed: {', '.join(allowed)})"
+
+
+def _model_at(path: tuple) -> type[BaseModel] | None:
+    if not path:
+        return Spec
+    if path[0] not in BY_NAME or len(path) < 2:
+        return None
+    model: Any = BY_NAME[path[0]].model
+    for part in path[2:]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        model = _inner_model(info.annotation) if info else None
+        if model is None:
+            return None
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if found := _inner_model(arg):
+            return found
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problem(document: Document, finding: Finding) -> Problem:
+    message = finding.message
+    if finding.other is not None:
+        message += f" (first defined at {document.locate(finding.other)})"
+    return Problem(document.locate(finding.loc), dotted(finding.loc), message)

@@ -1,0 +1,121 @@
+"""The Plan value: the changes one run would make, in the order it makes them.
+
+The set of actions is closed and has no "delete": the worst a plan can do to a
+resource is deactivate it, so "never destroy" holds by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from .kinds import BY_NAME, ORDER
+from .secrets import MASK, Sensitive
+from .spec.base import Resource
+
+FORMAT_VERSION = 1
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DEACTIVATE = "deactivate"
+    MANUAL = "manual"          # the target cannot write this kind: a person does it in the admin UI
+    UNMANAGED = "unmanaged"    # in the CRM, not in the spec: reported, left alone
+
+    @property
+    def writes(self) -> bool:
+        return self in (Action.CREATE, Action.UPDATE, Action.DEACTIVATE)
+
+
+ACTION_ORDER = {a: i for i, a in enumerate(Action)}
+_KIND_POSITION = {name: i for i, name in enumerate(ORDER)}  # dependency rank first
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    key: str
+    action: Action
+    fields: tuple[FieldDiff, ...] = ()
+    resource: Resource | None = None   # the desired resource; None for unmanaged / deactivate
+    note: str = ""                     # e.g. what a manual change asks of a person
+    intent: Action | None = None       # for manual: the write a person makes in the admin UI
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.key}"
+
+    def sort_key(self) -> tuple:
+        return (_KIND_POSITION[self.kind], ACTION_ORDER[self.action], self.key)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "key": self.key, "action": self.action.value}
+        if self.intent:
+            data["intent"] = self.intent.value
+        if self.note:
+            data["note"] = self.note
+        data["fields"] = [{"field": f.field, "old": plain(f.old), "new": plain(f.new)}
+                          for f in self.fields]
+        return data
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: str
+    changes: tuple[Change, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, target: str, changes: list[Change]) -> Plan:
+        return cls(target, tuple(sorted(changes, key=Change.sort_key)))
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    def summary(self) -> dict[str, int]:
+        return {a.value: self.count(a) for a in Action}
+
+    @property
+    def writes(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action.writes)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.writes) or self.count(Action.MANUAL) > 0
+
+    def to_data(self) -> dict[str, Any]:
+        return {"format_version": FORMAT_VERSION, "target": self.target,
+                "summary": self.summary(), "changes": [c.to_data() for c in self.changes]}
+
+    def checksum(self) -> str:
+        body = json.dumps(self.to_data()["changes"], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON-ready data with every secret masked."""
+    if isinstance(value, Sensitive):
+        return MASK
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def title(kind: str) -> str:
+    return BY_NAME[kind].title

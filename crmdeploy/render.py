@@ -1,0 +1,115 @@
+"""Plans and apply reports as text, JSON and Markdown. Pure functions of their input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+from .apply import ApplyReport, Status
+from .plan import Action, Change, Plan, plain, title
+
+SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DEACTIVATE: "-", Action.MANUAL: "!"}
+COLOR = {Action.CREATE: "32", Action.UPDATE: "33", Action.DEACTIVATE: "31", Action.MANUAL: "35"}
+LEGEND = "  + create   ~ update   - deactivate (active: false)   ! manual (in the admin UI)"
+MAX_VALUE = 200
+
+
+def value_text(value: Any) -> str:
+    text = json.dumps(plain(value), ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= MAX_VALUE else f"{text[:MAX_VALUE]}… (+{len(text) - MAX_VALUE} chars)"
+
+
+def field_rows(change: Change) -> Iterator[tuple[str, str, str]]:
+    """(field, old, new) as text; old is "" where the resource is new. Shared by every format."""
+    for diff in change.fields:
+        old = "" if change.action is Action.CREATE else value_text(diff.old)
+        yield diff.field, old, value_text(diff.new)
+
+
+def summary_line(plan: Plan) -> str:
+    c = plan.count
+    return (f"Plan: {c(Action.CREATE)} to create, {c(Action.UPDATE)} to update, "
+            f"{c(Action.DEACTIVATE)} to deactivate, {c(Action.MANUAL)} manual.")
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def plan_text(plan: Plan, *, color: bool = False) -> str:
+    shown = [c for c in plan.changes if c.action is not Action.UNMANAGED]
+    lines: list[str] = []
+    if shown:
+        lines += [f"crmdeploy will make these changes to {plan.target}:", "", LEGEND, ""]
+        for change in shown:
+            lines += _change_block(change, color)
+    unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
+    if unmanaged:
+        lines += _unmanaged_block(unmanaged)
+    if not plan.has_changes:
+        lines.append(f"No changes. {plan.target} matches the spec.")
+    else:
+        lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def _change_block(change: Change, color: bool) -> list[str]:
+    head = f"  {SYMBOL[change.action]} {change.address}"
+    head = _paint(head, COLOR[change.action], color) + f" ({title(change.kind)})"
+    if change.note:
+        head += f": {change.note}"
+    rows = list(field_rows(change))
+    width = max((len(f) for f, _, _ in rows), default=0) + 1
+    body = [f"      {(f + ':').ljust(width)} {f'{old} -> {new}' if old else new}" for f, old, new in rows]
+    return [head, *body, ""]
+
+
+def _unmanaged_block(changes: list[Change]) -> list[str]:
+    lines = [f"In the CRM but not in the spec (left alone): {len(changes)}"]
+    for kind, group in groupby(changes, key=lambda c: c.kind):
+        keys = [c.key for c in group]
+        listed = ", ".join(keys[:10]) + (f", … (+{len(keys) - 10})" if len(keys) > 10 else "")
+        lines.append(f"  {kind}: {listed}")
+    return lines + [""]
+
+
+def plan_json(plan: Plan, *, color: bool = False) -> str:
+    return json.dumps(plan.to_data(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def plan_markdown(plan: Plan, *, color: bool = False) -> str:
+    lines = [f"### crmdeploy plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    shown = [c for c in plan.changes if c.action is not Action.UNMANAGED]
+    if not shown:
+        return "\n".join(lines + ["No changes: the CRM matches the spec.", ""])
+    lines += ["| | resource | field | old | new |", "|---|---|---|---|---|"]
+    for change in shown:
+        rows = list(field_rows(change)) or [("", "", "")]
+        for i, (name, old, new) in enumerate(rows):
+            first = i == 0
+            sym = SYMBOL[change.action] if first else ""
+            where = f"`{change.address}`" + (f" ({change.note})" if change.note else "") if first else ""
+            lines.append(f"| {sym} | {_md(where)} | {_md(name)} | {_md(old)} | {_md(new)} |")
+    unmanaged = plan.count(Action.UNMANAGED)
+    if unmanaged:
+        lines += ["", f"{unmanaged} resources in the CRM are not in the spec and are left alone."]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": plan_text, "json": plan_json, "markdown": plan_markdown}
+
+
+def report_text(report: ApplyReport) -> str:
+    lines = []
+    for outcome in report.outcomes:
+        if outcome.status is not Status.APPLIED:
+            lines.append(f"  {outcome.status.value:8} {outcome.change.address}: {outcome.message}")
+    lines.append(f"Apply complete: {report.count(Status.APPLIED)} applied, "
+                 f"{report.count(Status.FAILED)} failed, {report.count(Status.SKIPPED)} skipped.")
+    return "\n".join(lines) + "\n"

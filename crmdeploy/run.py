@@ -1,0 +1,24 @@
+"""The use cases the CLI composes: read the live CRM, make a plan, apply it."""
+
+from __future__ import annotations
+
+from .adapter import Adapter, Capability
+from .diff import diff_all
+from .kinds import KINDS
+from .loader import LoadedSpec
+from .plan import Plan
+from .spec.base import Resource
+
+
+def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
+    """One fetch per kind; None for a kind the target cannot read."""
+    return {kind.name: adapter.fetch(kind) for kind in KINDS}
+
+
+def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
+    loaded.require_secrets()
+    live = read_live(adapter)
+    writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
+    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+    return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
+

@@ -1,0 +1,110 @@
+"""Secrets: a value that can be compared but never shown.
+
+A `Sensitive` holds either the real secret (resolved from `${env:NAME}` in a
+spec) or only a salted digest of it (what a CRM store keeps). Two Sensitive
+values are equal when they hold the same secret, which is all the diff needs;
+every way of turning one into text yields `(sensitive)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets as _random
+from typing import Any
+
+from pydantic_core import core_schema
+
+MASK = "(sensitive)"
+ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+DIGEST_PREFIX = "sha256$"
+
+
+class Sensitive:
+    __slots__ = ("_value", "_digest", "env")
+
+    def __init__(self, value: str | None = None, *, env: str | None = None,
+                 digest: str | None = None):
+        self._value = value
+        self._digest = digest
+        self.env = env
+
+    @classmethod
+    def from_env(cls, name: str) -> Sensitive:
+        """Resolve `${env:NAME}`; an unset variable leaves the value unknown."""
+        return cls(os.environ.get(name), env=name)
+
+    @classmethod
+    def from_digest(cls, digest: str) -> Sensitive:
+        return cls(digest=digest)
+
+    @property
+    def known(self) -> bool:
+        return self._value is not None
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that must send it to a CRM."""
+        if self._value is None:
+            raise ValueError("secret value is not available")
+        return self._value
+
+    def digest(self, salt: str | None = None) -> str:
+        """A salted digest: stored instead of the secret, compared with `matches`."""
+        if self._digest is not None and salt is None:
+            return self._digest
+        salt = salt or _random.token_hex(8)
+        mac = hmac.new(salt.encode(), self.reveal().encode(), hashlib.sha256).hexdigest()
+        return f"{DIGEST_PREFIX}{salt}${mac}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sensitive):
+            return NotImplemented
+        if self._value is not None and other._value is not None:
+            return hmac.compare_digest(self._value, other._value)
+        if self._value is not None and other._digest is not None:
+            return _matches(self, other._digest)
+        if other._value is not None and self._digest is not None:
+            return _matches(other, self._digest)
+        if self._digest is not None and other._digest is not None:
+            return self._digest == other._digest
+        return self.env is not None and self.env == other.env
+
+    def __hash__(self) -> int:
+        return hash(MASK)
+
+    def __str__(self) -> str:
+        return MASK
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return format(MASK, spec)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: MASK, when_used="json"),
+            json_schema_input_schema=core_schema.str_schema(pattern=ENV_REF.pattern),
+        )
+
+
+def _matches(secret: Sensitive, digest: str) -> bool:
+    parts = digest.split("$")
+    if len(parts) != 3 or not digest.startswith(DIGEST_PREFIX) or not secret.known:
+        return False
+    return hmac.compare_digest(secret.digest(parts[1]), digest)
+
+
+def _validate(value: Any) -> Sensitive:
+    if isinstance(value, Sensitive):
+        return value
+    raise ValueError("must be a secret reference like ${env:NAME}, never the secret itself")
+
+
+def parse_env_ref(text: str) -> str | None:
+    """The variable name in `${env:NAME}`, or None when the text is not one."""
+    match = ENV_REF.match(text)
+    return match.group(1) if match else None

@@ -1,0 +1,1 @@
+"""Spec models: one module per area of the ТЗ, and the root `Spec`."""

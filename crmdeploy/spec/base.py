@@ -1,0 +1,112 @@
+"""Building blocks shared by every resource model.
+
+A reference to another resource is declared on the field itself with
+`Ref("kind")`, so reference checks, dependency order and apply skipping all
+read the same declaration (see `iter_refs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255,
+                      pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Text = Annotated[str, StringConstraints(max_length=100_000)]
+Ordering = Annotated[int, Field(ge=0, le=100_000)]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks a field whose value is the key of a resource of `kind`."""
+
+    kind: str
+
+
+def _sorted_unique(values: list[str] | None) -> list[str] | None:
+    # Membership lists are sets in the CRM; sorting makes spec and live compare equal.
+    return None if values is None else sorted(set(values))
+
+
+CodeList = Annotated[list[Code], AfterValidator(_sorted_unique)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+def code_set(kind: str, of: Any = Code) -> Any:
+    """A set of references to `kind`, stored sorted."""
+    return Annotated[list[of], Ref(kind), AfterValidator(_sorted_unique)]
+
+
+def ref(kind: str, of: Any = Code) -> Any:
+    """A reference to one resource of `kind` by its key."""
+    return Annotated[of, Ref(kind)]
+
+
+class Model(BaseModel):
+    """Strict base: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Resource(Model):
+    """A top-level CRM object. `active` is declared by kinds that have it."""
+
+
+def iter_refs(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, str, str]]:
+    """Yield `(loc, kind, key)` for every reference in `model`, nested ones included."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None:
+            continue
+        target = next((m.kind for m in info.metadata if isinstance(m, Ref)), None)
+        if target is None:
+            target = _list_item_ref(info.annotation)
+        yield from _refs_in(value, target, loc + (name,))
+
+
+def _list_item_ref(annotation: Any) -> str | None:
+    # `code_set` puts Ref on the list; `list[ref(...)]` puts it on the item type.
+    for arg in getattr(annotation, "__args__", ()) or ():
+        for meta in getattr(arg, "__metadata__", ()) or ():
+            if isinstance(meta, Ref):
+                return meta.kind
+        found = _list_item_ref(arg)
+        if found:
+            return found
+    return None
+
+
+def _refs_in(value: Any, target: str | None, loc: tuple) -> Iterator[tuple[tuple, str, str]]:
+    if isinstance(value, BaseModel):
+        yield from iter_refs(value, loc)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _refs_in(item, target, loc + (i,))
+    elif isinstance(value, str) and target:
+        yield loc, target, value
+
+
+def referenced_kinds(model_cls: type[BaseModel]) -> set[str]:
+    """Every kind a model can reference, nested models included (for dependency order)."""
+    found: set[str] = set()
+    for info in model_cls.model_fields.values():
+        found.update(m.kind for m in info.metadata if isinstance(m, Ref))
+        found.update(_kinds_in_annotation(info.annotation))
+    return found
+
+
+def _kinds_in_annotation(annotation: Any) -> set[str]:
+    found = {m.kind for m in getattr(annotation, "__metadata__", ()) or () if isinstance(m, Ref)}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return found | referenced_kinds(annotation)
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found |= _kinds_in_annotation(arg)
+    return found

@@ -1,0 +1,82 @@
+"""Communications: message templates and the triggers that send them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .base import Code, Email, Model, Name, Resource, Text, code_set, ref
+
+Duration = Annotated[str, StringConstraints(pattern=r"^\d+[mhd]$")]
+Event = Literal["order.created", "order.status_changed", "order.payment_status_changed",
+                "order.delivery_changed", "customer.created"]
+
+
+class Template(Resource):
+    code: Code
+    name: Name | None = None
+    channel: Literal["email", "sms"] = "email"
+    subject: Annotated[str, StringConstraints(max_length=998)] | None = None
+    body: Text
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _email_has_subject(self) -> Template:
+        if self.channel == "email" and not self.subject:
+            raise ValueError('an email template needs "subject"')
+        if self.channel == "sms" and self.subject:
+            raise ValueError('an sms template has no "subject"')
+        return self
+
+
+class Conditions(Model):
+    status: ref("statuses") | None = None
+    from_status: ref("statuses") | None = None
+    payment_status: ref("payment_statuses") | None = None
+    delivery_type: ref("delivery_types") | None = None
+    order_method: ref("order_methods") | None = None
+
+
+class CreateTask(Model):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    group: ref("user_groups") | None = None
+    user: ref("users", Email) | None = None
+    due_in: Duration | None = None
+
+
+class Notify(Model):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    groups: code_set("user_groups") | None = None
+    users: code_set("users", Email) | None = None
+
+
+class SetField(Model):
+    field: ref("custom_fields")
+    value: str | int | float | bool
+
+
+class Action(Model):
+    """Exactly one of the keys, e.g. `- send_template: order-approved`."""
+
+    send_template: ref("templates") | None = None
+    create_task: CreateTask | None = None
+    notify: Notify | None = None
+    set_field: SetField | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Action:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            names = ", ".join(type(self).model_fields)
+            raise ValueError(f"an action has exactly one of: {names}")
+        return self
+
+
+class Trigger(Resource):
+    code: Code
+    name: Name | None = None
+    event: Event = "order.status_changed"
+    conditions: Conditions = Field(default_factory=Conditions)
+    actions: Annotated[list[Action], Field(min_length=1)]
+    active: bool = True

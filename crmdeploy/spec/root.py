@@ -1,0 +1,68 @@
+"""The whole spec: one list per kind, plus the checks that span resources."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, create_model
+
+from ..kinds import BY_NAME, KINDS
+from .base import Model, Resource, iter_refs
+
+
+class SpecBase(Model):
+    version: Literal[1] = 1
+
+    def resources(self, kind: str) -> list[Resource]:
+        return getattr(self, kind)
+
+
+Spec = create_model(  # one field per declared kind, so a new kind needs no edit here
+    "Spec",
+    __base__=SpecBase,
+    **{k.name: (list[k.model], Field(default_factory=list)) for k in KINDS},  # type: ignore[dict-item]
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A cross-resource problem at `loc`; `other` is the second place it involves."""
+
+    loc: tuple
+    message: str
+    other: tuple | None = None
+
+
+def check_spec(spec: SpecBase) -> list[Finding]:
+    """Duplicate keys and references to resources the spec does not declare."""
+    keys: dict[str, dict[str, int]] = {}
+    findings: list[Finding] = []
+    for kind in KINDS:
+        seen = keys.setdefault(kind.name, {})
+        for i, resource in enumerate(spec.resources(kind.name)):
+            key = kind.key_of(resource)
+            if key in seen:
+                findings.append(Finding((kind.name, i, kind.key),
+                                        f'duplicate {kind.title} "{key}"',
+                                        (kind.name, seen[key], kind.key)))
+            else:
+                seen[key] = i
+    for kind in KINDS:
+        for i, resource in enumerate(spec.resources(kind.name)):
+            findings.extend(_dangling(resource, (kind.name, i), keys))
+    return findings
+
+
+def _dangling(resource: Resource, loc: tuple, keys: dict[str, dict[str, int]]) -> Iterator[Finding]:
+    for ref_loc, target, value in iter_refs(resource, loc):
+        known = keys[target]
+        if value not in known:
+            yield Finding(ref_loc, f'unknown {BY_NAME[target].title} "{value}"' + _hint(value, known))
+
+
+def _hint(value: str, known: Any) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
