@@ -141,6 +141,7 @@ def apply(
 
     with guard():
         loaded = load(spec)
+        loaded.require_secrets()
         adapter = open_target(_target(target))
         try:
             result = make_plan(loaded, adapter)
@@ -173,3 +174,7 @@ def _kind_names() -> list[str]:
 
 def main() -> None:
     app(prog_name="crmdeploy")
+
+
+# Commands of other areas live in their own modules and register themselves on `app`.
+from . import cli_extra  # noqa: E402,F401

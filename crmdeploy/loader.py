@@ -26,12 +26,13 @@ class LoadedSpec:
     document: Document
     source: str
 
+    def missing_secrets(self) -> list[Problem]:
+        """`${env:NAME}` references whose variable is unset: plan warns, apply refuses."""
+        return [Problem(self.document.locate(path), dotted(path), f"environment variable {env} is not set")
+                for path, env in self.document.secrets if env not in os.environ]
+
     def require_secrets(self) -> None:
-        """Plan and apply need every `${env:NAME}`; validate does not."""
-        problems = [Problem(self.document.locate(path), dotted(path),
-                            f"environment variable {env} is not set")
-                    for path, env in self.document.secrets if env not in os.environ]
-        if problems:
+        if problems := self.missing_secrets():
             raise SpecError(problems)
 
 

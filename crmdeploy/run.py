@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from .adapter import Adapter, Capability
 from .diff import diff_all
 from .kinds import KINDS
 from .loader import LoadedSpec
 from .plan import Plan
 from .spec.base import Resource
+
+log = logging.getLogger(__name__)
 
 
 def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
@@ -16,7 +20,8 @@ def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
-    loaded.require_secrets()
+    for problem in loaded.missing_secrets():
+        log.warning("%s (the secret is compared as unknown; apply will refuse)", problem)
     live = read_live(adapter)
     writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
