@@ -127,19 +127,26 @@ class _Builder:
         return scalar
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict:
-        self.constructor.flatten_mapping(node)  # YAML merge keys (`<<: *base`)
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        self.constructor.flatten_mapping(node)  # YAML merge keys (`<<: *base`) go first
+        merged = len(node.value) - explicit
         result: dict = {}
-        for key_node, value_node in node.value:
+        for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_node, path, "a mapping key must be a plain value")
             key = self.constructor.construct_object(key_node)
-            if key in result:
+            if key in result and index >= merged and self._explicit(node, key, merged, index):
                 first = self.doc.positions[path + (key,)]
                 self.error(key_node, path + (key,),
                            f'key "{key}" appears twice in one mapping (first at line {first.line})')
             self.doc.positions[path + (key,)] = self.mark(key_node)
             result[key] = self.value(value_node, path + (key,))
         return result
+
+    @staticmethod
+    def _explicit(node: yaml.MappingNode, key: Any, merged: int, index: int) -> bool:
+        # A key given explicitly may override a merged one; only explicit twice is an error.
+        return any(k.value == key for k, _ in node.value[merged:index])
 
     def error(self, node: yaml.Node, path: Path, message: str) -> None:
         raise SpecError([Problem(self.mark(node), dotted(path), message)])
