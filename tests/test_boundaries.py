@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .conftest import ROOT, SHOP
 
-HTTP_MODULES = {"requests", "urllib3", "http", "httpx", "tenacity", "socket"}
+HTTP_MODULES = {"requests", "urllib3", "http", "httpx", "tenacity"}
 
 
 def test_core_never_imports_an_http_stack():
