@@ -82,7 +82,7 @@ def main_options(
                                          help="Log to stderr; -vv for debug detail.")] = 0,
 ) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
 
 
 @app.command()

@@ -26,10 +26,13 @@ class LoadedSpec:
     document: Document
     source: str
 
+    def unset_secrets(self) -> list[tuple[tuple, str]]:
+        """`(path, NAME)` of each `${env:NAME}` whose variable is unset: plan warns, apply refuses."""
+        return [(path, env) for path, env in self.document.secrets if env not in os.environ]
+
     def missing_secrets(self) -> list[Problem]:
-        """`${env:NAME}` references whose variable is unset: plan warns, apply refuses."""
         return [Problem(self.document.locate(path), dotted(path), f"environment variable {env} is not set")
-                for path, env in self.document.secrets if env not in os.environ]
+                for path, env in self.unset_secrets()]
 
     def require_secrets(self) -> None:
         if problems := self.missing_secrets():

@@ -20,8 +20,9 @@ def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
-    for problem in loaded.missing_secrets():
-        log.warning("%s (the secret is compared as unknown; apply will refuse)", problem)
+    if missing := sorted({env for _, env in loaded.unset_secrets()}):
+        log.warning("secrets not set in the environment: %s; plan compares them as unknown "
+                    "and apply will refuse until they are set", ", ".join(missing))
     live = read_live(adapter)
     writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
