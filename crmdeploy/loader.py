@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, SpecError
+from .gcpause import paused_gc
 from .kinds import BY_NAME
 from .secrets import Sensitive
 from .spec.root import Finding, Spec, SpecBase, check_spec
@@ -42,9 +43,10 @@ class LoadedSpec:
 def load(path: str | Path) -> LoadedSpec:
     """Load one YAML file, or every *.yaml / *.yml file under a folder, merged."""
     root = Path(path)
-    document = _merge([_read(f) for f in _spec_files(root)])
-    spec = _validate(document)
-    problems = [_problem(document, f) for f in check_spec(spec)]
+    with paused_gc():
+        document = _merge([_read(f) for f in _spec_files(root)])
+        spec = _validate(document)
+        problems = [_problem(document, f) for f in check_spec(spec)]
     if problems:
         raise SpecError(problems[:MAX_PROBLEMS])
     return LoadedSpec(spec, document, str(root))

@@ -6,6 +6,7 @@ import logging
 
 from .adapter import Adapter, Capability
 from .diff import diff_all
+from .gcpause import paused_gc
 from .kinds import KINDS
 from .loader import LoadedSpec
 from .plan import Plan
@@ -23,8 +24,9 @@ def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> P
     if missing := sorted({env for _, env in loaded.unset_secrets()}):
         log.warning("secrets not set in the environment: %s; plan compares them as unknown "
                     "and apply will refuse until they are set", ", ".join(missing))
-    live = read_live(adapter)
-    writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
-    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-    return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
+    with paused_gc():
+        live = read_live(adapter)
+        writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
+        desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+        return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
 

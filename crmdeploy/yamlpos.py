@@ -22,6 +22,7 @@ MAX_DEPTH = 64
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 5-10x faster
 
 Path = tuple
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -63,7 +64,8 @@ def parse_file(text: bytes, filename: str) -> Document:
         raise fail("the document is nested too deeply") from None
     if node is None:
         raise fail("the file is empty; a spec needs at least `version: 1`")
-    _check_size(node, fail)
+    if "&" in source:  # without an anchor there is no alias, so nothing can expand
+        _check_size(node, fail)
     return _Builder(filename).build(node)
 
 
@@ -120,7 +122,7 @@ class _Builder:
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.value(child, path + (i,)) for i, child in enumerate(node.value)]
-        scalar = self.constructor.construct_object(node)
+        scalar = self.scalar(node)
         if isinstance(scalar, str) and (env := parse_env_ref(scalar)):
             self.doc.secrets.append((path, env))
             return Sensitive.from_env(env)
@@ -134,7 +136,7 @@ class _Builder:
         for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_node, path, "a mapping key must be a plain value")
-            key = self.constructor.construct_object(key_node)
+            key = self.scalar(key_node)
             if key in result and index >= merged and self._explicit(node, key, merged, index):
                 first = self.doc.positions[path + (key,)]
                 self.error(key_node, path + (key,),
@@ -142,6 +144,10 @@ class _Builder:
             self.doc.positions[path + (key,)] = self.mark(key_node)
             result[key] = self.value(value_node, path + (key,))
         return result
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        # Strings are most scalars; skipping the constructor for them halves build time.
+        return node.value if node.tag == STR_TAG else self.constructor.construct_object(node)
 
     @staticmethod
     def _explicit(node: yaml.MappingNode, key: Any, merged: int, index: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -62,14 +63,28 @@ class Resource(Model):
 
 def iter_refs(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, str, str]]:
     """Yield `(loc, kind, key)` for every reference in `model`, nested ones included."""
-    for name, info in type(model).model_fields.items():
+    for name, target in _ref_fields(type(model)):
         value = getattr(model, name)
-        if value is None:
-            continue
+        if value is not None:
+            yield from _refs_in(value, target, loc + (name,))
+
+
+@cache
+def _ref_fields(model_cls: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """Fields that can hold a reference: (name, target kind, or None for nested models)."""
+    fields = []
+    for name, info in model_cls.model_fields.items():
         target = next((m.kind for m in info.metadata if isinstance(m, Ref)), None)
-        if target is None:
-            target = _list_item_ref(info.annotation)
-        yield from _refs_in(value, target, loc + (name,))
+        target = target or _list_item_ref(info.annotation)
+        if target or _holds_model(info.annotation):
+            fields.append((name, target))
+    return tuple(fields)
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in getattr(annotation, "__args__", ()) or ())
 
 
 def _list_item_ref(annotation: Any) -> str | None:
