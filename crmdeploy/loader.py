@@ -14,6 +14,7 @@ from .errors import Problem, SpecError
 from .gcpause import paused_gc
 from .kinds import BY_NAME
 from .secrets import Sensitive
+from .spec.base import PATTERN_HELP
 from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
@@ -119,6 +120,8 @@ def _pydantic_problem(document: Document, err: dict) -> Problem:
         message = "required field is missing"
     elif isinstance(err.get("input"), Sensitive):
         message = "a ${env:NAME} secret is allowed only where a secret belongs (integration credentials)"
+    elif kind == "string_pattern_mismatch" and err["ctx"]["pattern"] in PATTERN_HELP:
+        message = f'{PATTERN_HELP[err["ctx"]["pattern"]]} (got {_show(err.get("input"))})'
     else:
         message = err["msg"].removeprefix("Value error, ")
         if not isinstance(err.get("input"), (dict, list)):

@@ -9,6 +9,7 @@ before anything expands them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from typing import Any
 
 import yaml
@@ -23,6 +24,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 
 Path = tuple
 STR_TAG = "tag:yaml.org,2002:str"
+SAFE_DEPTH = 2_000
+LONG_LINE = re.compile(r"[^\n]{%d}" % (SAFE_DEPTH // 2))
 
 
 @dataclass
@@ -53,11 +56,22 @@ def parse_file(text: bytes, filename: str) -> Document:
     try:
         source = text.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+        line = text.count(b"\n", 0, exc.start)
+        column = exc.start - (text.rfind(b"\n", 0, exc.start) + 1)
+        mark = yaml.Mark(filename, exc.start, line, column, None, None)
+        raise fail(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset {exc.start}); "
+                   "save the file as UTF-8", mark) from None
     try:
+        _check_depth(source, fail)
         node = yaml.compose(source, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         raise fail(_yaml_message(exc), exc.problem_mark or exc.context_mark) from None
+    except yaml.reader.ReaderError as exc:
+        line = source.count("\n", 0, exc.position)
+        column = exc.position - (source.rfind("\n", 0, exc.position) + 1)
+        mark = yaml.Mark(filename, exc.position, line, column, None, None)
+        raise fail(f"invalid YAML: character #x{exc.character:04x} is not allowed (control character)",
+                   mark) from None
     except yaml.YAMLError as exc:
         raise fail(f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -67,6 +81,25 @@ def parse_file(text: bytes, filename: str) -> Document:
     if "&" in source:  # without an anchor there is no alias, so nothing can expand
         _check_size(node, fail)
     return _Builder(filename).build(node)
+
+
+def _check_depth(source: str, fail: Any) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it.
+
+    Depth is at most the flow brackets plus the longest line, so ordinary files
+    skip the event scan; libyaml crashes the process at about 10,000 levels.
+    """
+    brackets = source.count("[") + source.count("{")
+    if brackets + 2 * MAX_DEPTH < SAFE_DEPTH and not LONG_LINE.search(source):
+        return
+    depth = 0
+    for event in yaml.parse(source, Loader=_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise fail(f"the document is nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -117,6 +150,8 @@ class _Builder:
         return Location(self.filename, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def value(self, node: yaml.Node, path: Path) -> Any:
+        if len(path) > MAX_DEPTH:
+            self.error(node, path, f"the document is nested more than {MAX_DEPTH} levels deep")
         self.doc.positions.setdefault(path, self.mark(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)

@@ -97,7 +97,7 @@ BAD = {
     "empty_file": ("", "spec.yaml:1:1: the file is empty"),
     "not_a_mapping": ("- a\n- b\n", "a spec file must be a mapping of kinds"),
     "wrong_version": ("version: 2\n", "version: Input should be 1"),
-    "bad_code": ("status_groups:\n  - {code: 'a b', name: N}\n", "status_groups[0].code: String should match pattern"),
+    "bad_code": ("status_groups:\n  - {code: 'a b', name: N}\n", "status_groups[0].code: must be letters, digits"),
 }
 
 
@@ -112,7 +112,7 @@ def test_bad_input_gives_one_located_message(name, write_spec):
 def test_non_utf8_bytes(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("status_groups:\n  - {code: a, name: Caf\xe9}\n".encode("latin-1"))
-    assert "latin1.yaml:1:1: not UTF-8 text" in error_of(path)
+    assert "latin1.yaml:2:24: not UTF-8 text (byte 0xe9 at offset 38)" in error_of(path)
 
 
 def test_missing_file(tmp_path):

@@ -14,13 +14,22 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Code = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255,
-                      pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
-]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-Text = Annotated[str, StringConstraints(max_length=100_000)]
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# No control characters: they corrupt the admin UI and hide text in reviews.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# What each pattern means, for error messages a person can act on.
+PATTERN_HELP = {
+    CODE_PATTERN: "must be letters, digits, '-', '_' or '.', starting with a letter or digit",
+    NAME_PATTERN: "must be one line with no control characters",
+    TEXT_PATTERN: "must not contain control characters",
+    EMAIL_PATTERN: "must be an email address",
+}
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=CODE_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NAME_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=100_000, pattern=TEXT_PATTERN)]
 Ordering = Annotated[int, Field(ge=0, le=100_000)]
 
 
@@ -38,7 +47,7 @@ def _sorted_unique(values: list[str] | None) -> list[str] | None:
 
 CodeList = Annotated[list[Code], AfterValidator(_sorted_unique)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+                                         pattern=EMAIL_PATTERN)]
 
 
 def code_set(kind: str, of: Any = Code) -> Any:

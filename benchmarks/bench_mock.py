@@ -1,0 +1,96 @@
+"""Plan and apply at several sizes against the mock target; prints a table of figures.
+
+    python benchmarks/bench_mock.py [N ...]        (default: 1000 10000 50000)
+    python benchmarks/bench_mock.py --quick        (CI smoke: N=500)
+
+Each size runs in a fresh process so peak memory (max RSS) is that size's own.
+Stages: load (YAML → validated spec), fetch (read the live mock), diff, render
+(text plan), apply (every create, into an in-memory mock), replan (no-op plan
+after apply, what CI pays on every pull request), plus the end-to-end wall time
+of `crmdeploy plan` against a populated mock state file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def measure(n: int) -> dict:
+    from adapters.mock import MockAdapter
+    from adapters.store import Store
+    from benchmarks.generate import build
+    from crmdeploy.apply import apply_plan
+    from crmdeploy.loader import load
+    from crmdeploy.render import plan_text
+    from crmdeploy.run import make_plan, read_live
+    import yaml
+
+    figures: dict = {"n": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = Path(tmp) / "spec.yaml"
+        spec_path.write_text(yaml.safe_dump(build(n), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        figures["spec_mb"] = spec_path.stat().st_size / 1e6
+        t = time.perf_counter()
+        loaded = load(spec_path)
+        figures["load"] = time.perf_counter() - t
+        adapter = MockAdapter(Store())
+        t = time.perf_counter()
+        read_live(adapter)
+        figures["fetch"] = time.perf_counter() - t
+        t = time.perf_counter()
+        plan = make_plan(loaded, adapter)
+        figures["diff"] = time.perf_counter() - t - figures["fetch"]
+        t = time.perf_counter()
+        plan_text(plan)
+        figures["render"] = time.perf_counter() - t
+        state = Path(tmp) / "state.json"
+        adapter = MockAdapter(Store(state), f"mock://{state}")
+        t = time.perf_counter()
+        report = apply_plan(plan, adapter)
+        adapter.close()
+        figures["apply"] = time.perf_counter() - t
+        figures["writes"] = adapter.store.writes
+        assert report.ok, "apply failed"
+        t = time.perf_counter()
+        replan = make_plan(loaded, adapter)
+        figures["replan"] = time.perf_counter() - t
+        assert not replan.has_changes, "not idempotent"
+        t = time.perf_counter()
+        cli = subprocess.run([sys.executable, "-m", "crmdeploy", "plan", str(spec_path), "-t", f"mock://{state}"],
+                             capture_output=True, text=True, cwd=ROOT)
+        figures["cli_plan_wall"] = time.perf_counter() - t
+        assert "No changes" in cli.stdout, cli.stderr
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args and args[0] == "--child":
+        print(json.dumps(measure(int(args[1]))))
+        return
+    sizes = [500] if args == ["--quick"] else [int(a) for a in args] or [1000, 10000, 50000]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    cols = ["n", "spec_mb", "load", "fetch", "diff", "render", "apply", "writes", "replan", "cli_plan_wall",
+            "peak_rss_mb"]
+    print(" ".join(f"{c:>13}" for c in cols))
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout)
+        print(" ".join(f"{row[c]:>13.3f}" if isinstance(row[c], float) else f"{row[c]:>13}" for c in cols))
+    print("times in seconds; cli_plan_wall = `crmdeploy plan` of a no-op spec, process start to exit")
+
+
+if __name__ == "__main__":
+    main()
