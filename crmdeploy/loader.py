@@ -84,13 +84,13 @@ def _merge(documents: list[Document]) -> Document:
                 offsets[key] = len(merged.data.setdefault(key, []))
                 merged.data[key].extend(value)
             elif key in merged.data and merged.data[key] != value:
-                first = merged.positions[(key,)]
+                first = merged.locate((key,))
                 raise SpecError([Problem(doc.locate((key,)), key,
                                          f"differs from the value at {first}")])
             else:
                 merged.data.setdefault(key, value)
         merged.positions.update({_shift(p, offsets): loc for p, loc in doc.positions.items()
-                                 if p not in ((),) and _shift(p, offsets) not in merged.positions})
+                                 if _shift(p, offsets) not in merged.positions})
         merged.secrets.extend((_shift(p, offsets), env) for p, env in doc.secrets)
     return merged
 

@@ -25,6 +25,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 Path = tuple
 STR_TAG = "tag:yaml.org,2002:str"
 SAFE_DEPTH = 2_000
+BRACKETS = re.compile(r"[\[\]{}]")
 LONG_LINE = re.compile(r"[^\n]{%d}" % (SAFE_DEPTH // 2))
 
 
@@ -33,7 +34,8 @@ class Document:
     """Data of one or more files, with a location for every path in it."""
 
     data: Any
-    positions: dict[Path, Location] = field(default_factory=dict)
+    # path → (file, yaml Mark): the composer's own marks, turned into Locations only when asked.
+    positions: dict[Path, tuple[str, Any]] = field(default_factory=dict)
     secrets: list[tuple[Path, str]] = field(default_factory=list)  # (path, env variable)
 
     def locate(self, path: Path) -> Location | None:
@@ -41,7 +43,7 @@ class Document:
         for end in range(len(path), -1, -1):
             found = self.positions.get(tuple(path[:end]))
             if found:
-                return found
+                return Location(found[0], found[1].line + 1, found[1].column + 1)
         return None
 
 
@@ -86,11 +88,11 @@ def parse_file(text: bytes, filename: str) -> Document:
 def _check_depth(source: str, fail: Any) -> None:
     """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it.
 
-    Depth is at most the flow brackets plus the longest line, so ordinary files
-    skip the event scan; libyaml crashes the process at about 10,000 levels.
+    libyaml crashes the process at about 10,000 levels. Nesting is bounded by the
+    deepest run of flow brackets plus the longest line (block nesting needs
+    indentation or `- ` per level), so ordinary files skip the slower event scan.
     """
-    brackets = source.count("[") + source.count("{")
-    if brackets + 2 * MAX_DEPTH < SAFE_DEPTH and not LONG_LINE.search(source):
+    if _bracket_depth(source) + 2 * MAX_DEPTH < SAFE_DEPTH and not LONG_LINE.search(source):
         return
     depth = 0
     for event in yaml.parse(source, Loader=_LOADER):
@@ -100,6 +102,15 @@ def _check_depth(source: str, fail: Any) -> None:
                 raise fail(f"the document is nested more than {MAX_DEPTH} levels deep", event.start_mark)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _bracket_depth(source: str) -> int:
+    """The deepest bracket nesting, counting brackets inside strings too (an overestimate)."""
+    depth = deepest = 0
+    for bracket in BRACKETS.findall(source):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -146,8 +157,8 @@ class _Builder:
         self.doc.data = self.value(node, ())
         return self.doc
 
-    def mark(self, node: yaml.Node) -> Location:
-        return Location(self.filename, node.start_mark.line + 1, node.start_mark.column + 1)
+    def mark(self, node: yaml.Node) -> tuple[str, Any]:
+        return self.filename, node.start_mark
 
     def value(self, node: yaml.Node, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
@@ -172,8 +183,10 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_node, path, "a mapping key must be a plain value")
             key = self.scalar(key_node)
+            if key is None:
+                self.error(key_node, path, "a mapping key cannot be empty (null)")
             if key in result and index >= merged and self._explicit(node, key, merged, index):
-                first = self.doc.positions[path + (key,)]
+                first = self.doc.locate(path + (key,))
                 self.error(key_node, path + (key,),
                            f'key "{key}" appears twice in one mapping (first at line {first.line})')
             self.doc.positions[path + (key,)] = self.mark(key_node)
@@ -190,7 +203,9 @@ class _Builder:
         return any(k.value == key for k, _ in node.value[merged:index])
 
     def error(self, node: yaml.Node, path: Path, message: str) -> None:
-        raise SpecError([Problem(self.mark(node), dotted(path), message)])
+        mark = node.start_mark
+        location = Location(self.filename, mark.line + 1, mark.column + 1)
+        raise SpecError([Problem(location, dotted(path), message)])
 
 
 def dotted(path: Path) -> str:
