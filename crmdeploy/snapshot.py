@@ -65,7 +65,7 @@ def snapshot_text(live: Live, target: str, desired: Desired, taken: str) -> str:
     data: dict[str, Any] = {"version": 1}
     unreadable = []
     for kind in KINDS:
-        resources = live.get(kind.name)
+        resources = live.get(kind.name, [])
         if resources is None:
             unreadable.append(kind.name)
         elif resources:

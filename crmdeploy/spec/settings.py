@@ -5,12 +5,25 @@ from __future__ import annotations
 import difflib
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from .base import Model
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 Count = Annotated[int, Field(ge=0)]
+
+
+def _known_kind(name: str) -> str:
+    from ..kinds import BY_NAME  # the kinds module imports the spec package
+
+    if name not in BY_NAME:
+        close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else f" (kinds: {', '.join(BY_NAME)})"
+        raise ValueError(f"unknown kind{hint}")  # the loader adds the name it got
+    return name
+
+
+KindName = Annotated[str, AfterValidator(_known_kind)]  # on the key, so errors point at it
 
 DEFAULT_MAX_PERCENT = 30.0
 DEFAULT_MIN_EXISTING = 10
@@ -29,19 +42,7 @@ class Safety(Model):
 
     max_change_percent: Percent = DEFAULT_MAX_PERCENT
     min_existing: Count = DEFAULT_MIN_EXISTING
-    kinds: dict[str, KindSafety] = Field(default_factory=dict)
-
-    @field_validator("kinds")
-    @classmethod
-    def _known_kinds(cls, kinds: dict[str, KindSafety]) -> dict[str, KindSafety]:
-        from ..kinds import BY_NAME  # the kinds module imports the spec package
-
-        for name in kinds:
-            if name not in BY_NAME:
-                close = difflib.get_close_matches(name, list(BY_NAME), n=1)
-                hint = f' (did you mean "{close[0]}"?)' if close else ""
-                raise ValueError(f'unknown kind "{name}"{hint}')
-        return kinds
+    kinds: dict[KindName, KindSafety] = Field(default_factory=dict)
 
     def limits(self, kind: str) -> tuple[float, int]:
         """(max percent, min existing) that apply to `kind`."""
