@@ -57,7 +57,7 @@ def _deactivates(change: Change) -> bool:
 
 
 def _usage_warning(change: Change, usage: Usage) -> list[str]:
-    if change.action not in JUDGES or not _deactivates(change):
+    if not _deactivates(change):
         return []
     count = usage(change.kind, change.key)
     if not count:
@@ -67,8 +67,9 @@ def _usage_warning(change: Change, usage: Usage) -> list[str]:
 
 
 def judge(change: Change, usage: Usage) -> Change:
-    """`change` with `reversible` and `warnings` filled in (manual and unmanaged are not judged)."""
-    judge_action = JUDGES.get(change.action)
+    """`change` with `reversible` and `warnings` filled in; a manual change is judged by the write
+    a person makes (its intent), an unmanaged one not at all."""
+    judge_action = JUDGES.get(change.intent if change.action is Action.MANUAL else change.action)
     if judge_action is None:
         return change
     reversible, warnings = judge_action(change)

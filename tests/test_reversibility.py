@@ -62,10 +62,15 @@ def test_an_adapter_without_usage_still_works():
     assert (change.reversible, change.warnings) == (True, ())
 
 
-def test_manual_and_unmanaged_are_not_judged():
-    plan = annotate(Plan("mock://", (Change("users", "u@x.io", Action.MANUAL),
-                                     Change("statuses", "b", Action.UNMANAGED))), MockAdapter())
-    assert [c.reversible for c in plan.changes] == [None, None]
+def test_unmanaged_is_not_judged_and_manual_is_judged_by_its_intent():
+    store = Store()
+    store.set_usage("statuses", "c", 3)
+    plan = annotate(Plan("mock://", (Change("statuses", "b", Action.UNMANAGED),
+                                     Change("custom_fields", "f", Action.MANUAL, intent=Action.CREATE),
+                                     Change("statuses", "c", Action.MANUAL, (FieldDiff("active", True, False),),
+                                            intent=Action.DEACTIVATE))), MockAdapter(store))
+    assert [c.reversible for c in plan.changes] == [None, False, True]
+    assert plan.changes[2].warnings[0].startswith("in use: 3 live order(s)")
 
 
 def test_plan_shows_reversibility_in_text_and_json(runner, write_spec, tmp_path, monkeypatch):
