@@ -92,16 +92,20 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     live = read_live(adapter)
     current = take(live, _capabilities(adapter))
     if changed := differences(saved.fingerprint, current):
-        listed = [f"  {line}" for line in changed[:MAX_LISTED]]
-        if len(changed) > MAX_LISTED:
-            listed.append(f"  … and {len(changed) - MAX_LISTED} more")
-        raise RefusedError(f"{saved.source} is stale: {len(changed)} change(s) in {adapter.target} since it "
-                           f"was made ({saved.created}):\n" + "\n".join(listed) + "\nMake a new plan.")
+        raise _stale(saved, adapter.target, changed)
     desired: dict[str, list[Resource]] = {}
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
     return Planned(saved.plan, live, current, saved.safety, desired)
+
+
+def _stale(saved: savedplan.SavedPlan, target: str, changed: list[str]) -> RefusedError:
+    listed = [f"  {line}" for line in changed[:MAX_LISTED]]
+    if len(changed) > MAX_LISTED:
+        listed.append(f"  … and {len(changed) - MAX_LISTED} more")
+    return RefusedError(f"{saved.source} is stale: {len(changed)} change(s) in {target} since it was made "
+                        f"({saved.created}):\n" + "\n".join(listed) + "\nMake a new plan.")
 
 
 class SpecSource:

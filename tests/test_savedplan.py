@@ -145,3 +145,14 @@ def test_a_json_spec_is_not_taken_for_a_saved_plan(runner, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "Apply complete: 1 applied" in result.stdout
+
+
+def test_a_long_list_of_changes_is_cut_short(runner, write_spec, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    invoke(runner, "plan", write_spec(statuses_spec(25)), "--target", crm_target(tmp_path), "--out", plan_file)
+    invoke(runner, "apply", plan_file, "--yes")
+
+    result = invoke(runner, "apply", plan_file, "--yes")
+
+    assert "is stale: 26 change(s)" in result.stderr
+    assert result.stderr.count(": appeared") == 20 and "  … and 6 more\nMake a new plan." in result.stderr
