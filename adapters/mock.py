@@ -55,6 +55,10 @@ class MockAdapter:
         record["active"] = False
         self.store.put(kind.name, key, record)
 
+    def usage(self, kind: Kind, key: str) -> int:
+        """How many live orders use the resource (the store's order counts)."""
+        return self.store.usage_of(kind.name, key)
+
     def close(self) -> None:
         self.store.save()
 

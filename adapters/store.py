@@ -27,6 +27,9 @@ class Store:
         self.lock = threading.RLock()
         self.resources: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
+        # How many live orders use a resource (kind -> key -> count): orders are not
+        # configuration, so only their counts are kept, to flag risky deactivations.
+        self.usage: dict[str, dict[str, int]] = {}
         self.dirty = False
         if path is not None and path.exists():
             self._load(path)
@@ -40,6 +43,7 @@ class Store:
             raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file")
         self.resources = data.get("resources", {})
         self.writes = int(data.get("writes", 0))
+        self.usage = data.get("usage", {})
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -61,13 +65,24 @@ class Store:
             self.writes += 1
             self.dirty = True
 
+    def set_usage(self, kind: str, key: str, orders: int) -> None:
+        """Record how many live orders use a resource (not a configuration write)."""
+        with self.lock:
+            self.usage.setdefault(kind, {})[key] = orders
+            self.dirty = True
+
+    def usage_of(self, kind: str, key: str) -> int:
+        with self.lock:
+            return self.usage.get(kind, {}).get(key, 0)
+
     def save(self) -> None:
         """Write the state file atomically, so a crash never leaves half a file."""
         if self.path is None or not self.dirty:
             return
         with self.lock:
             body = json.dumps({"format": FORMAT, "version": VERSION, "writes": self.writes,
-                               "resources": self.resources}, ensure_ascii=False, indent=1, sort_keys=True)
+                               "resources": self.resources, "usage": self.usage},
+                              ensure_ascii=False, indent=1, sort_keys=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".mock-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:

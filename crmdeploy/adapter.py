@@ -35,3 +35,16 @@ class Adapter(Protocol):
 
     def close(self) -> None:
         """Persist what needs persisting and release connections."""
+
+
+@runtime_checkable
+class ReportsUsage(Protocol):
+    """Optional: a target that can say how many live orders use a resource."""
+
+    def usage(self, kind: Kind, key: str) -> int | None:
+        """How many live orders use `kind`/`key`; None when the target cannot tell."""
+
+
+def usage_of(adapter: Adapter, kind: Kind, key: str) -> int | None:
+    """The usage count, or None for an adapter without `usage` (it stays optional)."""
+    return adapter.usage(kind, key) if isinstance(adapter, ReportsUsage) else None

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import EXIT_ERROR, AbortedError, CrmdeployError, SpecError
+from .errors import EXIT_CHANGES, EXIT_ERROR, AbortedError, CrmdeployError, SpecError
 
 app = typer.Typer(
     help="CRM configuration as code: validate a YAML spec, plan it against a CRM, apply it.",
@@ -100,58 +100,104 @@ def validate(spec: SpecArg) -> None:
         typer.echo(f"{spec}: valid ({total} resources)")
 
 
+PruneOpt = Annotated[bool, typer.Option(
+    "--prune", help="Deactivate (active: false) what is in the CRM but not in the spec, for kinds that "
+                    "have `active`. Nothing is ever deleted.")]
+OnlyOpt = Annotated[Optional[list[str]], typer.Option(
+    "--only", metavar="KIND[.KEY]", show_default=False,
+    help="Keep only changes to this kind or resource (repeatable).")]
+ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--exclude", metavar="KIND[.KEY]", show_default=False,
+    help="Leave out changes to this kind or resource (repeatable).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Go ahead although the plan updates or deactivates more of a kind than the safety "
+                    "threshold allows (spec `safety:`; default 30 % of kinds with 10 or more).")]
+
+
+def _options(prune: bool, only: list[str] | None, exclude: list[str] | None):  # -> deploy.Options
+    from .deploy import Options
+
+    return Options(prune, tuple(only or ()), tuple(exclude or ()))
+
+
 @app.command()
-def plan(spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text) -> None:
+def plan(
+    spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", show_default=False,
+        help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
+             "or refuses if the CRM has changed since.")] = None,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
+    prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
+) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
-    Reads the live CRM through the target's adapter and writes nothing.
+    Reads the live CRM through the target's adapter and writes nothing to it. Exits 3 when the plan
+    changes too much of one kind at once (see --force).
     """
+    from .deploy import plan_spec, save_plan
     from .loader import load
     from .registry import open_target
     from .render import RENDERERS
-    from .run import make_plan
 
+    options = _options(prune, only, exclude)
     with guard(fmt):
         loaded = load(spec)
         adapter = open_target(_target(target))
         try:
-            result = make_plan(loaded, adapter)
+            planned = plan_spec(loaded, adapter, options)
         finally:
             adapter.close()
-        typer.echo(RENDERERS[fmt.value](result, color=_color()), nl=False)
+        typer.echo(RENDERERS[fmt.value](planned.plan, color=_color()), nl=False)
+    with guard():  # the plan is on stdout already; what follows reports on stderr only
+        planned.enforce_safety(force=force)
+        if out is not None:
+            save_plan(out, planned, options)
+            typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        raise typer.Exit(EXIT_CHANGES)
 
 
 @app.command()
 def apply(
-    spec: SpecArg,
+    spec: Annotated[Path, typer.Argument(
+        help="A spec (file or folder), or a plan saved by `plan --out`.", show_default=False)],
     target: TargetOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+    prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
+    force_unlock: Annotated[bool, typer.Option(
+        "--force-unlock", help="Clear the target's lock left by an apply that is no longer running.")] = False,
+    journal: Annotated[Optional[Path], typer.Option(
+        "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
+        help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
 ) -> None:
-    """Make the changes the plan shows, in dependency order.
+    """Make the changes the plan shows, in dependency order; one apply at a time per target.
 
-    Prints the plan, asks for confirmation (unless --yes), applies, and reports what was applied,
-    what failed (with the CRM's own words) and what was skipped. Exits 1 if anything failed;
-    running it again converges.
+    Prints the plan, asks for confirmation (unless --yes), saves a snapshot of the live configuration,
+    applies, and reports what was applied, what failed (with the CRM's own words) and what was
+    skipped. Exits 1 if anything failed (running it again converges), 3 if a safety check or a stale
+    saved plan refused it.
     """
-    from .apply import apply_plan
-    from .loader import load
-    from .registry import open_target
+    from .deploy import apply_source, execute, session, take_snapshot
+    from .progress import bar
     from .render import plan_text, report_text
-    from .run import make_plan
+    from .statedir import JOURNAL
 
     with guard():
-        loaded = load(spec)
-        loaded.require_secrets()
-        adapter = open_target(_target(target))
-        try:
-            result = make_plan(loaded, adapter)
-            typer.echo(plan_text(result, color=_color()), nl=False)
-            if not result.has_changes:
+        source = apply_source(spec, _options(prune, only, exclude))
+        with session(source.target(target) or _target(None), force_unlock=force_unlock) as adapter:
+            planned = source.plan(adapter)
+            typer.echo(plan_text(planned.plan, color=_color()), nl=False)
+            planned.enforce_safety(force=force)
+            if not planned.plan.has_changes:
                 return
-            _confirm(result.target, yes)
-            report = apply_plan(result, adapter)
-        finally:
-            adapter.close()
+            _confirm(planned.plan.target, yes)
+            shot = take_snapshot(planned)
+            typer.echo(f"Snapshot of the live configuration: {shot} (to see the way back: "
+                       f"crmdeploy plan {shot} --target {planned.plan.target})", err=True)
+            with bar(planned.steps) as tick:
+                report = execute(planned, adapter, journal=journal or JOURNAL, progress=tick)
         typer.echo(report_text(report), nl=False)
         if not report.ok:
             raise typer.Exit(EXIT_ERROR)

@@ -94,7 +94,19 @@ class AbortedError(CrmdeployError):
     """The user declined the confirmation, or apply could not ask for one."""
 
 
+class SelectionError(CrmdeployError):
+    """--only / --exclude name an unknown kind, or leave out a change a kept one needs."""
+
+
+class LockError(CrmdeployError):
+    """Another apply holds the target's lock, or a stale lock is in the way."""
+
+
+class SavedPlanError(CrmdeployError):
+    """A saved plan file is unreadable, damaged, or cannot be applied as it is."""
+
+
 class RefusedError(CrmdeployError):
-    """A safety check refused the plan (exit code 3)."""
+    """A safety check refused the plan, or a saved plan is stale (exit code 3)."""
 
     exit_code = EXIT_REFUSED

@@ -53,6 +53,8 @@ class Change:
     resource: Resource | None = None   # the desired resource; None for unmanaged / deactivate
     note: str = ""                     # e.g. what a manual change asks of a person
     intent: Action | None = None       # for manual: the write a person makes in the admin UI
+    reversible: bool | None = None     # None until reversibility.annotate has judged it
+    warnings: tuple[str, ...] = ()     # what a reviewer must know: irreversible, in use, ...
 
     @property
     def address(self) -> str:
@@ -67,6 +69,10 @@ class Change:
             data["intent"] = self.intent.value
         if self.note:
             data["note"] = self.note
+        if self.reversible is not None:
+            data["reversible"] = self.reversible
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         data["fields"] = [{"field": f.field, "old": plain(f.old), "new": plain(f.new)}
                           for f in self.fields]
         return data

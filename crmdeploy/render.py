@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
@@ -63,15 +64,15 @@ def _change_block(change: Change, color: bool) -> list[str]:
     rows = list(field_rows(change))
     width = max((len(f) for f, _, _ in rows), default=0) + 1
     body = [f"      {(f + ':').ljust(width)} {f'{old} -> {new}' if old else new}" for f, old, new in rows]
-    return [head, *body, ""]
+    return [head, *body, *(f"      ({w})" for w in change.warnings), ""]
 
 
 def _unmanaged_block(changes: list[Change]) -> list[str]:
     lines = [f"In the CRM but not in the spec (left alone): {len(changes)}"]
-    for kind, group in groupby(changes, key=lambda c: c.kind):
+    for (kind, note), group in groupby(changes, key=lambda c: (c.kind, c.note)):
         keys = [c.key for c in group]
         listed = ", ".join(keys[:10]) + (f", … (+{len(keys) - 10})" if len(keys) > 10 else "")
-        lines.append(f"  {kind}: {listed}")
+        lines.append(f"  {kind}: {listed}" + (f" ({note})" if note else ""))
     return lines + [""]
 
 
@@ -94,19 +95,38 @@ def plan_markdown(plan: Plan, *, color: bool = False) -> str:
         for i, (name, old, new) in enumerate(rows):
             first = i == 0
             sym = SYMBOL[change.action] if first else ""
-            where = f"`{change.address}`" + (f" ({change.note})" if change.note else "") if first else ""
+            where = _md_where(change) if first else ""
             lines.append(f"| {sym} | {_md(where)} | {_md(name)} | {_md(old)} | {_md(new)} |")
-    unmanaged = plan.count(Action.UNMANAGED)
+    unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
-        lines += ["", f"{unmanaged} resources in the CRM are not in the spec and are left alone."]
+        lines += ["", f"{len(unmanaged)} resources in the CRM are not in the spec and are left alone."]
+        lines += sorted({f"- `{c.kind}`: {c.note}" for c in unmanaged if c.note})
     return "\n".join(lines) + "\n"
+
+
+def _md_where(change: Change) -> str:
+    notes = ([change.note] if change.note else []) + list(change.warnings)
+    return f"`{change.address}`" + "".join(f" ({n})" for n in notes)
 
 
 RENDERERS = {"text": plan_text, "json": plan_json, "markdown": plan_markdown}
 
 
+def report_table(report: ApplyReport) -> list[str]:
+    """Applied / failed / skipped per kind, with a total row."""
+    counts: dict[str, Counter] = {}
+    for outcome in report.outcomes:
+        counts.setdefault(outcome.change.kind, Counter())[outcome.status] += 1
+    total = sum(counts.values(), Counter())
+    width = max([len(k) for k in counts] + [len("total")])
+    head = f"  {'kind'.ljust(width)}  " + "  ".join(f"{s.value:>7}" for s in Status)
+    rows = [f"  {kind.ljust(width)}  " + "  ".join(f"{c[s]:>7}" for s in Status)
+            for kind, c in [*counts.items(), ("total", total)]]
+    return [head, *rows[:-1], "  " + "-" * (len(head) - 2), rows[-1], ""]
+
+
 def report_text(report: ApplyReport) -> str:
-    lines = []
+    lines = report_table(report) if report.outcomes else []
     for outcome in report.outcomes:
         if outcome.status is not Status.APPLIED:
             lines.append(f"  {outcome.status.value:8} {outcome.change.address}: {outcome.message}")

@@ -20,12 +20,14 @@ def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
     return {kind.name: adapter.fetch(kind) for kind in KINDS}
 
 
-def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
+def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False,
+              live: dict[str, list[Resource] | None] | None = None) -> Plan:
+    """The plan for `loaded`; `live` is what `read_live` gave, when the caller read it already."""
     if missing := sorted({env for _, env in loaded.unset_secrets()}):
         log.warning("secrets not set in the environment: %s; plan compares them as unknown "
                     "and apply will refuse until they are set", ", ".join(missing))
     with paused_gc():
-        live = read_live(adapter)
+        live = read_live(adapter) if live is None else live
         writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
         return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))

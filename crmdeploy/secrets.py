@@ -108,3 +108,30 @@ def parse_env_ref(text: str) -> str | None:
     """The variable name in `${env:NAME}`, or None when the text is not one."""
     match = ENV_REF.match(text)
     return match.group(1) if match else None
+
+
+def placeholder(env: str) -> str:
+    """The spec text that stands for a secret: `${env:NAME}`."""
+    return "${env:" + env + "}"
+
+
+def replace_secrets(value: Any, fn: Any, path: tuple = ()) -> Any:
+    """A copy of plain data with every `Sensitive` replaced by `fn(path, secret)`."""
+    if isinstance(value, Sensitive):
+        return fn(path, value)
+    if isinstance(value, dict):
+        return {k: replace_secrets(v, fn, path + (k,)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [replace_secrets(v, fn, path + (i,)) for i, v in enumerate(value)]
+    return value
+
+
+def resolve_placeholders(value: Any) -> Any:
+    """The reverse of writing placeholders: `${env:NAME}` strings become secrets read from the environment."""
+    if isinstance(value, str) and (env := parse_env_ref(value)):
+        return Sensitive.from_env(env)
+    if isinstance(value, dict):
+        return {k: resolve_placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_placeholders(v) for v in value]
+    return value

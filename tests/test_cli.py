@@ -74,7 +74,8 @@ def test_apply_needs_yes_when_not_on_a_terminal(runner, workdir, secrets_env):
     result = run(runner, "apply", SHOP, "--target", "mock://")
     assert result.exit_code == 1
     assert "pass --yes to apply" in result.stderr
-    assert not (workdir / ".crmdeploy").exists()
+    left = [p.relative_to(workdir).as_posix() for p in (workdir / ".crmdeploy").rglob("*")]
+    assert left in ([], [".crmdeploy/locks"])  # no journal, no snapshot, lock released
 
 
 def test_apply_refuses_unset_secrets(runner, workdir, monkeypatch):

@@ -11,10 +11,12 @@ from pydantic import Field, create_model
 
 from ..kinds import BY_NAME, KINDS
 from .base import Model, Resource, iter_refs
+from .settings import Safety
 
 
 class SpecBase(Model):
     version: Literal[1] = 1
+    safety: Safety = Field(default_factory=Safety)
 
     def resources(self, kind: str) -> list[Resource]:
         return getattr(self, kind)

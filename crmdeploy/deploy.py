@@ -1,0 +1,177 @@
+"""Safe deploys: the use cases behind `plan` and `apply` with their safety nets.
+
+Composes the small modules: selection (--only/--exclude), reversibility,
+the safety threshold, saved plans with their fingerprints, the target lock,
+the snapshot taken before apply and the journal of writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import lock, savedplan, snapshot
+from .adapter import Adapter
+from .apply import ApplyReport, Outcome, apply_plan
+from .errors import RefusedError, SavedPlanError
+from .fingerprint import Fingerprint, differences, take
+from .journal import Journal
+from .kinds import KINDS
+from .loader import LoadedSpec, load
+from .plan import Action, Plan
+from .progress import Tick
+from .registry import open_target
+from .reversibility import annotate
+from .run import make_plan, read_live
+from .safety import Violation, enforce, violations
+from .selection import parse_all, select
+from .spec.base import Resource
+from .spec.settings import Safety
+from .statedir import LOCK_DIR
+
+Live = Mapping[str, list[Resource] | None]
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Options:
+    prune: bool = False
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def data(self) -> dict[str, Any]:
+        return {"prune": self.prune, "only": list(self.only), "exclude": list(self.exclude)}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan with what it was made from: the live read, its fingerprint, the thresholds."""
+
+    plan: Plan
+    live: Live
+    fingerprint: Fingerprint
+    safety: Safety
+    desired: Mapping[str, list[Resource]] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """How many outcomes apply reports: every change but the unmanaged ones."""
+        return sum(1 for c in self.plan.changes if c.action is not Action.UNMANAGED)
+
+    def violations(self) -> list[Violation]:
+        return violations(self.plan, self.live, self.safety)
+
+    def enforce_safety(self, *, force: bool) -> None:
+        enforce(self.violations(), force=force)
+
+
+def _capabilities(adapter: Adapter) -> dict[str, str]:
+    return {k.name: adapter.capability(k).name.lower() for k in KINDS}
+
+
+def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
+    only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
+    live = read_live(adapter)
+    full = make_plan(loaded, adapter, prune=options.prune, live=live)
+    plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
+    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+    return Planned(plan, live, take(live, _capabilities(adapter)), loaded.spec.safety, desired)
+
+
+def save_plan(path: Path, planned: Planned, options: Options) -> None:
+    savedplan.write(path, planned.plan, planned.fingerprint, planned.safety, options.data())
+
+
+def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
+    """The saved plan as it is, once the target proves unchanged since it was made."""
+    if adapter.target != saved.plan.target:
+        raise RefusedError(f"{saved.source} was made for {saved.plan.target}, not {adapter.target}")
+    live = read_live(adapter)
+    current = take(live, _capabilities(adapter))
+    if changed := differences(saved.fingerprint, current):
+        raise _stale(saved, adapter.target, changed)
+    desired: dict[str, list[Resource]] = {}
+    for change in saved.plan.changes:
+        if change.resource is not None:
+            desired.setdefault(change.kind, []).append(change.resource)
+    return Planned(saved.plan, live, current, saved.safety, desired)
+
+
+def _stale(saved: savedplan.SavedPlan, target: str, changed: list[str]) -> RefusedError:
+    listed = [f"  {line}" for line in changed[:MAX_LISTED]]
+    if len(changed) > MAX_LISTED:
+        listed.append(f"  … and {len(changed) - MAX_LISTED} more")
+    return RefusedError(f"{saved.source} is stale: {len(changed)} change(s) in {target} since it was made "
+                        f"({saved.created}):\n" + "\n".join(listed) + "\nMake a new plan.")
+
+
+class SpecSource:
+    """Apply from a spec: plan afresh under the lock."""
+
+    def __init__(self, loaded: LoadedSpec, options: Options):
+        self.loaded, self.options = loaded, options
+
+    def target(self, given: str | None) -> str | None:
+        return given
+
+    def plan(self, adapter: Adapter) -> Planned:
+        return plan_spec(self.loaded, adapter, self.options)
+
+
+class SavedSource:
+    """Apply a saved plan: exactly its changes, if the target has not moved."""
+
+    def __init__(self, saved: savedplan.SavedPlan):
+        self.saved = saved
+
+    def target(self, given: str | None) -> str | None:
+        return given or self.saved.plan.target
+
+    def plan(self, adapter: Adapter) -> Planned:
+        return replan_saved(self.saved, adapter)
+
+
+def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
+    """A saved plan file (told apart by its content) or a spec, ready to apply."""
+    if savedplan.sniff(path):
+        if options != Options():
+            raise SavedPlanError("a saved plan applies exactly the changes it shows; "
+                                 "--prune, --only and --exclude belong to the `plan` that makes it")
+        return SavedSource(savedplan.read(path))
+    loaded = load(path)
+    loaded.require_secrets()
+    return SpecSource(loaded, options)
+
+
+@contextmanager
+def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR) -> Iterator[Adapter]:
+    """The target opened under its lock, and closed (state persisted) before the lock is released."""
+    probe = open_target(url)  # only to learn the target's safe identity, which keys the lock
+    identity = probe.target
+    probe.close()
+    with lock.hold(identity, force_unlock=force_unlock, directory=lock_dir):
+        # Opened again under the lock, so it reads what the previous holder left.
+        adapter = open_target(url)
+        try:
+            yield adapter
+        finally:
+            adapter.close()
+
+
+def take_snapshot(planned: Planned, directory: Path = snapshot.SNAPSHOT_DIR) -> Path:
+    return snapshot.save(planned.live, planned.plan.target, planned.desired, directory)
+
+
+def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None) -> ApplyReport:
+    """Apply the plan, journaling every write before the next begins."""
+    record = Journal(journal, planned.plan.target, planned.live).record
+
+    def tick(outcome: Outcome) -> None:
+        record(outcome)
+        if progress:
+            progress(outcome)
+
+    return apply_plan(planned.plan, adapter, tick)

@@ -1,0 +1,71 @@
+"""Progress on stderr while applying (only on a terminal) and the final applied/failed/skipped table."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from rich.console import Console
+
+from crmdeploy.apply import ApplyReport, Outcome, Status
+from crmdeploy.plan import Action, Change
+from crmdeploy.progress import bar
+from crmdeploy.render import report_text
+from .safe_helpers import crm_target, invoke, statuses_spec
+
+from .conftest import ROOT
+
+
+def _outcome(kind: str, key: str, status: Status, message: str = "") -> Outcome:
+    return Outcome(Change(kind, key, Action.CREATE), status, message)
+
+
+def test_the_bar_draws_on_a_terminal():
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=True, width=100)
+    with bar(2, console) as tick:
+        tick(_outcome("statuses", "a", Status.APPLIED))
+        tick(_outcome("statuses", "b", Status.FAILED))
+    assert "Applying" in sink.getvalue() and "2/2" in sink.getvalue()
+
+
+def test_the_bar_is_hidden_when_not_on_a_terminal():
+    sink = io.StringIO()
+    with bar(1, Console(file=sink, force_terminal=False)) as tick:
+        tick(_outcome("statuses", "a", Status.APPLIED))
+    assert sink.getvalue() == ""
+
+
+def test_apply_without_a_terminal_has_no_bar_on_stderr(runner, write_spec, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(runner, "apply", write_spec(statuses_spec(2)), "--target", crm_target(tmp_path), "--yes")
+    assert "Applying" not in result.stderr and "\x1b[" not in result.stderr
+
+
+def test_the_final_table_counts_applied_failed_skipped_per_kind():
+    report = ApplyReport([_outcome("status_groups", "g", Status.APPLIED),
+                          _outcome("statuses", "a", Status.FAILED, "400 bad"),
+                          _outcome("statuses", "b", Status.SKIPPED, "depends on statuses.a"),
+                          _outcome("statuses", "c", Status.APPLIED)])
+    assert report_text(report) == (
+        "  kind           applied   failed  skipped\n"
+        "  status_groups        1        0        0\n"
+        "  statuses             1        1        1\n"
+        "  ----------------------------------------\n"
+        "  total                2        1        1\n"
+        "\n"
+        "  failed   statuses.a: 400 bad\n"
+        "  skipped  statuses.b: depends on statuses.a\n"
+        "Apply complete: 2 applied, 1 failed, 1 skipped.\n")
+
+
+def test_an_empty_report_has_no_table():
+    assert report_text(ApplyReport()) == "Apply complete: 0 applied, 0 failed, 0 skipped.\n"
+
+
+def test_the_cli_module_does_not_import_rich_or_the_deploy_machinery():
+    """`crmdeploy --help` must start fast: rich and the safe-deploy modules load inside the commands."""
+    code = "import sys, crmdeploy.cli; print(sorted(m for m in ('rich', 'crmdeploy.deploy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
