@@ -14,16 +14,18 @@ from .spec.base import Resource
 log = logging.getLogger(__name__)
 
 
-def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
+def read_live(adapter: Adapter, desired: dict[str, list[Resource]] | None = None
+              ) -> dict[str, list[Resource] | None]:
     """One fetch per kind; None for a kind the target cannot read."""
-    return {kind.name: adapter.fetch(kind) for kind in KINDS}
+    desired = desired or {}
+    return {kind.name: adapter.fetch(kind, desired.get(kind.name, [])) for kind in KINDS}
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
     for problem in loaded.missing_secrets():
         log.warning("%s (the secret is compared as unknown; apply will refuse)", problem)
-    live = read_live(adapter)
-    writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+    live = read_live(adapter, desired)
+    writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
     return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
 
