@@ -43,6 +43,10 @@ TargetOpt = Annotated[Optional[str], typer.Option(
     help="Where to deploy: mock:// (in memory), mock://PATH (JSON file), https://ACCOUNT.retailcrm.ru. "
          "Default: mock://.crmdeploy/mock.json.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ApiKeyFileOpt = Annotated[Optional[Path], typer.Option(
+    "--api-key-file", envvar="CRMDEPLOY_API_KEY_FILE", show_default=False,
+    help="File holding the retailCRM API key (default: the CRMDEPLOY_API_KEY variable). "
+         "Never put the key itself on the command line.")]
 
 
 @contextmanager
@@ -101,7 +105,8 @@ def validate(spec: SpecArg) -> None:
 
 
 @app.command()
-def plan(spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text) -> None:
+def plan(spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text,
+         api_key_file: ApiKeyFileOpt = None) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
     Reads the live CRM through the target's adapter and writes nothing.
@@ -113,7 +118,7 @@ def plan(spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text) 
 
     with guard(fmt):
         loaded = load(spec)
-        adapter = open_target(_target(target))
+        adapter = open_target(_target(target), api_key_file=api_key_file)
         try:
             result = make_plan(loaded, adapter)
         finally:
@@ -126,6 +131,7 @@ def apply(
     spec: SpecArg,
     target: TargetOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+    api_key_file: ApiKeyFileOpt = None,
 ) -> None:
     """Make the changes the plan shows, in dependency order.
 
@@ -142,7 +148,7 @@ def apply(
     with guard():
         loaded = load(spec)
         loaded.require_secrets()
-        adapter = open_target(_target(target))
+        adapter = open_target(_target(target), api_key_file=api_key_file)
         try:
             result = make_plan(loaded, adapter)
             typer.echo(plan_text(result, color=_color()), nl=False)

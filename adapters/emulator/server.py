@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -82,7 +83,7 @@ class EmulatorServer(ThreadingHTTPServer):
 def running(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[EmulatorServer]:
     """The emulator serving on a background thread (port 0: any free port) until the block ends."""
     server = EmulatorServer(emulator, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="emulator", daemon=True)
     thread.start()
     try:
         yield server
@@ -94,6 +95,7 @@ def running(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Itera
 def serve(emulator: Emulator, host: str, port: int, out: TextIO = sys.stdout) -> None:
     """Serve in the foreground until Ctrl-C, then save the state and return."""
     server = EmulatorServer(emulator, host, port)
+    _stop_on_signals()
     print(f"retailCRM API v5 emulator listening on {server.url} (Ctrl-C to stop)", file=out, flush=True)
     try:
         server.serve_forever()
@@ -103,3 +105,16 @@ def serve(emulator: Emulator, host: str, port: int, out: TextIO = sys.stdout) ->
         emulator.stop()
         server.server_close()
     print("Stopped.", file=out, flush=True)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the server cleanly, even when started in the background
+    (where a shell leaves SIGINT ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

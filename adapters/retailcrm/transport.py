@@ -18,7 +18,7 @@ from tenacity import RetryCallState
 
 from crmdeploy.errors import AdapterError
 
-from .errormap import from_exception, from_response
+from .errormap import api_words, from_exception, from_response
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,13 @@ USER_AGENT = "crmdeploy (+https://github.com/crmdeploy)"
 
 
 class RateLimiter:
-    """Spaces requests at least 1/rate seconds apart; rate <= 0 turns it off."""
+    """Spaces requests 1/rate seconds apart, plus a margin so that network jitter does not
+    bunch them past a server's per-second window; rate <= 0 turns it off."""
+
+    MARGIN = 1.05
 
     def __init__(self, rate: float, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.interval = self.MARGIN / rate if rate > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
         self.next_slot = 0.0
@@ -92,9 +95,9 @@ class Transport:
         body = _json(response)
         if response.status_code < 400 and isinstance(body, dict) and body.get("success") is not False:
             return body
-        if response.status_code < 400:
-            raise AdapterError("the server did not answer with retailCRM JSON", resource=resource,
-                               status=response.status_code)
+        if response.status_code < 400:  # a 2xx that is not JSON, or says success: false
+            words = api_words(body, rename) or "the server did not answer with retailCRM JSON"
+            raise AdapterError(words, resource=resource, status=response.status_code)
         raise from_response(response, body, resource=resource, target=self.base_url, rename=rename)
 
     def _retried(self, call: Callable[..., dict[str, Any]], what: str, numbered: bool = False) -> dict[str, Any]:
