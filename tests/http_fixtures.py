@@ -1,7 +1,8 @@
 """Fixtures for tests that talk HTTP: the emulator on 127.0.0.1:0 and an adapter pointed at it.
 
-Import the fixtures a test module needs (`from http_fixtures import emulator, ...`).
-Nothing here sleeps for real: the client's pacing is off and its retry sleep is recorded.
+Loaded by conftest.py as a plugin. Nothing here sleeps for real: the client's pacing is off
+and its retry sleep is recorded. Adapters are imported inside the fixtures, so a test session
+that never asks for them never imports an HTTP client.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from adapters.emulator import Emulator, EmulatorServer, Settings, running
-from adapters.retailcrm.adapter import RetailCrmAdapter
-from adapters.retailcrm.retry import RetryPolicy
-from adapters.store import Store
+if TYPE_CHECKING:
+    from adapters.emulator import EmulatorServer
+    from adapters.retailcrm.adapter import RetailCrmAdapter
+    from adapters.store import Store
 
 
 @pytest.fixture
@@ -27,6 +28,9 @@ def api_key() -> str:
 @pytest.fixture
 def start_emulator(api_key: str) -> Iterator[Callable[..., EmulatorServer]]:
     """Start an emulator (any Settings field as a keyword; `store=` to share one); stopped after the test."""
+    from adapters.emulator import Emulator, Settings, running
+    from adapters.store import Store
+
     with ExitStack() as stack:
         def start(store: Store | None = None, **settings: Any) -> EmulatorServer:
             settings = {"api_key": api_key, "rate_limit": 0, **settings}
@@ -48,6 +52,9 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def connect(api_key: str, sleeps: list[float]) -> Iterator[Callable[..., RetailCrmAdapter]]:
     """An HTTP adapter for a server URL: no pacing, retry waits recorded in `sleeps`."""
+    from adapters.retailcrm.adapter import RetailCrmAdapter
+    from adapters.retailcrm.retry import RetryPolicy
+
     opened: list[RetailCrmAdapter] = []
 
     def open_(url: str, **options: Any) -> RetailCrmAdapter:

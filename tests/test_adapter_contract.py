@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from http_fixtures import api_key, connect, sleeps, start_emulator  # noqa: F401
+from conftest import SHOP
 
 from adapters.mock import MockAdapter, to_record
 from crmdeploy.adapter import Adapter, Capability
@@ -19,11 +19,9 @@ from crmdeploy.spec.fields import CustomField
 from crmdeploy.spec.integrations import Integration
 from crmdeploy.spec.pipeline import Status, StatusGroup
 
-from conftest import SHOP
-
 
 @pytest.fixture(params=["mock", "http"])
-def adapter(request: pytest.FixtureRequest, start_emulator, connect) -> Iterator[Adapter]:  # noqa: F811
+def adapter(request: pytest.FixtureRequest, start_emulator, connect) -> Iterator[Adapter]:
     if request.param == "mock":
         yield MockAdapter()
         return

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from http_fixtures import api_key, start_emulator  # noqa: F401
 
 from adapters.emulator import EmulatorServer
 from adapters.emulator.faults import WindowLimiter
@@ -20,7 +19,7 @@ Start = Callable[..., EmulatorServer]
 
 
 @pytest.fixture
-def call(api_key: str):  # noqa: F811
+def call(api_key: str):
     session = requests.Session()
 
     def call(server: EmulatorServer, method: str, path: str, *, key: str | None = api_key,
@@ -50,7 +49,7 @@ def test_upsert_answers_201_then_200_and_lists_keyed_by_code(start_emulator: Sta
     assert call(server, "GET", "/api/v5/reference/payment-types").json() == {"success": True, "paymentTypes": {}}
 
 
-def test_both_auth_styles_and_the_api_words_for_a_bad_key(start_emulator: Start, call, api_key: str) -> None:  # noqa: F811
+def test_both_auth_styles_and_the_api_words_for_a_bad_key(start_emulator: Start, call, api_key: str) -> None:
     server = seeded(start_emulator)
     path = "/api/v5/reference/statuses"
     assert call(server, "GET", path, key=None, params={"apiKey": api_key}).status_code == 200
@@ -144,7 +143,7 @@ def test_seeded_faults_repeat_and_a_500_after_handling_did_write(start_emulator:
     assert written == {f"s{i}" for i, code in enumerate(runs[1]) if code == 500}
 
 
-def test_dropped_connections_and_stalls(start_emulator: Start, call, api_key: str) -> None:  # noqa: F811
+def test_dropped_connections_and_stalls(start_emulator: Start, call, api_key: str) -> None:
     dropping = seeded(start_emulator, drop_rate=1.0)
     with pytest.raises(requests.ConnectionError):
         call(dropping, "GET", "/api/v5/reference/statuses")

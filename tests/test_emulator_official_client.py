@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from http_fixtures import api_key, start_emulator  # noqa: F401
 
 from adapters.store import Store
 
@@ -11,7 +10,7 @@ retailcrm = pytest.importorskip("retailcrm")
 
 
 @pytest.fixture
-def client(start_emulator, api_key: str):  # noqa: F811
+def client(start_emulator, api_key: str):
     store = Store()
     store.put("status_groups", "new", {"code": "new", "name": "Новый", "active": True})
     store.put("user_groups", "managers", {"code": "managers", "name": "Менеджеры"})
@@ -70,7 +69,7 @@ def test_users_lists_with_paging_and_groups(client) -> None:
     assert client.users({"email": "nobody@shop.example"}).get_response()["users"] == []
 
 
-def test_a_wrong_key_is_refused_with_the_api_words(start_emulator) -> None:  # noqa: F811
+def test_a_wrong_key_is_refused_with_the_api_words(start_emulator) -> None:
     server = start_emulator()
     answer = retailcrm.v5(server.url, "wrong").statuses()
     assert (answer.get_status_code(), answer.get_error_msg()) == (403, 'Wrong "apiKey" value.')

@@ -13,10 +13,12 @@ from adapters.retailcrm.adapter import RetailCrmAdapter
 from adapters.retailcrm.mapping import BY_KIND, ROWS, Write, camel, from_api, snake, to_api
 from adapters.retailcrm.retry import RetryPolicy
 from crmdeploy.adapter import Capability
+from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.secrets import Sensitive
 from crmdeploy.spec.comms import Trigger
-from crmdeploy.spec.fields import CustomDictionary
+from crmdeploy.spec.commerce import PaymentStatus
+from crmdeploy.spec.fields import CustomDictionary, CustomField
 from crmdeploy.spec.integrations import Integration
 from crmdeploy.spec.pipeline import Status
 
@@ -165,7 +167,6 @@ def test_upsert_sends_the_entity_as_one_json_form_field(adapter) -> None:
 @responses.activate
 def test_update_sends_only_the_changed_fields_and_the_path_fields(adapter) -> None:
     responses.post(V5 + "custom-fields/customer/car_year/edit", json={"success": True, "code": "car_year"})
-    from crmdeploy.spec.fields import CustomField
     field = CustomField(code="car_year", entity="customer", name="Год", type="integer", in_list=True)
     adapter.update(BY_NAME["custom_fields"], field, ("name",))
     sent = json.loads(parse_qs(responses.calls[0].request.body)["customField"][0])
@@ -207,8 +208,6 @@ def test_validation_errors_keep_the_api_words_with_spec_field_names(adapter) -> 
     responses.post(V5 + "reference/payment-statuses/paid/edit", status=400, json={
         "success": False, "errorMsg": "Errors in the entity format",
         "errors": {"paymentTypes": "Payment type \"sbp\" not found"}})
-    from crmdeploy.errors import AdapterError
-    from crmdeploy.spec.commerce import PaymentStatus
     with pytest.raises(AdapterError) as caught:
         adapter.create(BY_NAME["payment_statuses"], PaymentStatus(code="paid", name="Оплачен", payment_types=["sbp"]))
     assert str(caught.value) == ('payment_statuses.paid: 400 Errors in the entity format: '

@@ -50,9 +50,9 @@ def build(extensions: bool = True) -> list[Route]:
     for row in ROWS:
         v5 = "/api/v5/"
         if row.list and (extensions or not row.ext_list):
-            routes.append(Route("GET", v5 + row.list, lambda s, p, q, f, row=row: (200, resources.list_items(s, row, q))))
+            routes.append(Route("GET", v5 + row.list, partial(_list, row.kind)))
         if row.single:
-            routes.append(Route("GET", v5 + row.single, lambda s, p, q, f, row=row: (200, resources.one_item(s, row, p))))
+            routes.append(Route("GET", v5 + row.single, partial(_one, row.kind)))
         if row.create:
             routes.append(Route("POST", v5 + row.create, partial(_write, row.kind, True)))
         if extensions or row.write is Write.NATIVE:
@@ -68,6 +68,14 @@ def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str,
                 return route, {k: unquote(v) for k, v in m.groupdict().items()}
             allowed = True
     raise Fail(405, "Method Not Allowed") if allowed else Fail(404, "API method not found")
+
+
+def _list(kind: str, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
+    return 200, resources.list_items(store, BY_KIND[kind], query)
+
+
+def _one(kind: str, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
+    return 200, resources.one_item(store, BY_KIND[kind], params)
 
 
 def _write(kind: str, creating: bool, store: Store, params: dict[str, str], query: Form,

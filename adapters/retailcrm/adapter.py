@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -84,7 +84,8 @@ class RetailCrmAdapter:
         self._post(row, row.edit, key, data, kind)
 
     def deactivate(self, kind: Kind, key: str) -> None:
-        self._post(BY_KIND[kind.name], BY_KIND[kind.name].edit, key, {kind.key: key, "active": False}, kind)
+        row = BY_KIND[kind.name]
+        self._post(row, row.edit, key, {kind.key: key, "active": False}, kind)
 
     def close(self) -> None:
         self.transport.close()
@@ -160,7 +161,7 @@ class RetailCrmAdapter:
         return BY_KIND[kind.name], kind.key_of(resource), _data(kind, resource)
 
     def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
-              recheck: Any = None) -> None:
+              recheck: Callable[[], bool] | None = None) -> None:
         entity = to_api(row, data, Sensitive.reveal)
         form = {row.form: json.dumps(entity)}
         self.transport.post(row.path(template, key, data), form, resource=f"{kind.name}.{key}",

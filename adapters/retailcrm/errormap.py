@@ -52,7 +52,7 @@ def from_response(response: requests.Response, body: Any, *, resource: str, targ
     words = api_words(body, rename)
     if body is None:
         words = "the server did not answer with retailCRM JSON (is this an account's address?)"
-    if status == 403 or status == 401:
+    if status in (401, 403):
         return AuthError(AUTH_MESSAGE + (f" ({words})" if words else ""), resource=target, status=status)
     if transient_status(status):
         after = parse_retry_after(response.headers.get("Retry-After"))

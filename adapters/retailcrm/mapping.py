@@ -62,7 +62,7 @@ class Row:
 
     def path(self, template: str, key: str, data: dict[str, Any]) -> str:
         """Fill `{key}` and `{field}` placeholders, each escaped as one path segment."""
-        values = {"key": key, **{k: v for k, v in data.items() if isinstance(v, str)}}
+        values = {**{k: v for k, v in data.items() if isinstance(v, str)}, "key": key}
         return re.sub(r"\{(\w+)\}", lambda m: quote(str(values[m.group(1)]), safe=""), template)
 
     def api_name(self, spec_name: str) -> str:

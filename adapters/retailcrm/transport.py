@@ -63,7 +63,6 @@ class Transport:
         self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
         self.session = session or requests.Session()
         self.session.headers.update({"X-API-KEY": key, "User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.requests = 0
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, resource: str = "",
             rename: Rename = str) -> dict[str, Any]:
@@ -85,7 +84,6 @@ class Transport:
              **kwargs: Any) -> dict[str, Any]:
         """One request, no retry: the answer's body, or the error it means."""
         self.limiter.wait()
-        self.requests += 1
         try:
             response = self.session.request(method, f"{self.base_url}/api/v5/{path}",
                                             timeout=self.timeout, **kwargs)
