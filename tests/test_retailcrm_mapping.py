@@ -10,14 +10,22 @@ import responses
 from responses import matchers
 
 from adapters.retailcrm.adapter import RetailCrmAdapter
-from adapters.retailcrm.mapping import BY_KIND, ROWS, Write, camel, from_api, snake, to_api
+from adapters.retailcrm.mapping import (
+    BY_KIND,
+    ROWS,
+    Write,
+    camel,
+    from_api,
+    snake,
+    to_api,
+)
 from adapters.retailcrm.retry import RetryPolicy
 from crmdeploy.adapter import Capability
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.secrets import Sensitive
-from crmdeploy.spec.comms import Trigger
 from crmdeploy.spec.commerce import PaymentStatus
+from crmdeploy.spec.comms import Trigger
 from crmdeploy.spec.fields import CustomDictionary, CustomField
 from crmdeploy.spec.integrations import Integration
 from crmdeploy.spec.pipeline import Status

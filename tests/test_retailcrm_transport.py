@@ -12,7 +12,12 @@ from tenacity import RetryCallState, Retrying
 from urllib3.exceptions import ProtocolError
 
 from adapters.retailcrm.errormap import redact
-from adapters.retailcrm.retry import RetryPolicy, parse_retry_after, should_retry, transient_status
+from adapters.retailcrm.retry import (
+    RetryPolicy,
+    parse_retry_after,
+    should_retry,
+    transient_status,
+)
 from adapters.retailcrm.transport import RateLimiter, Transport
 from crmdeploy.errors import AdapterError, AuthError, TransientError, UnreachableError
 
