@@ -7,6 +7,7 @@ the plan and apply logic are tested against the same rules a real CRM applies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ class MockAdapter:
     def capability(self, kind: Kind) -> Capability:
         return Capability.WRITE
 
-    def fetch(self, kind: Kind) -> list[Resource]:
+    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource]:
         return [kind.model.model_validate(record) for record in self.store.records(kind.name)]
 
     def create(self, kind: Kind, resource: Resource) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
@@ -23,8 +24,12 @@ class Adapter(Protocol):
     def capability(self, kind: Kind) -> Capability:
         """What the target can do with `kind`; final after `fetch` of that kind."""
 
-    def fetch(self, kind: Kind) -> list[Resource] | None:
-        """Every live resource of `kind` (inactive included), or None when unreadable."""
+    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource] | None:
+        """Every live resource of `kind` (inactive included), or None when unreadable.
+
+        `desired` are the spec's resources of the kind: a target without a list endpoint reads
+        these one by one, and takes a write-only field it can never read back (a credential)
+        as the spec has it."""
 
     def create(self, kind: Kind, resource: Resource) -> None: ...
 

@@ -1,1 +1,2 @@
 """Registers the commands that live outside cli.py (one import per area module)."""
+from . import cli_server  # noqa: F401  (mock-server)

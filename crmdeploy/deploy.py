@@ -74,10 +74,10 @@ def _capabilities(adapter: Adapter) -> dict[str, str]:
 
 def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
-    live = read_live(adapter)
+    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+    live = read_live(adapter, desired)
     full = make_plan(loaded, adapter, prune=options.prune, live=live)
     plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
-    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
     return Planned(plan, live, take(live, _capabilities(adapter)), loaded.spec.safety, desired)
 
 
@@ -89,14 +89,14 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     """The saved plan as it is, once the target proves unchanged since it was made."""
     if adapter.target != saved.plan.target:
         raise RefusedError(f"{saved.source} was made for {saved.plan.target}, not {adapter.target}")
-    live = read_live(adapter)
-    current = take(live, _capabilities(adapter))
-    if changed := differences(saved.fingerprint, current):
-        raise _stale(saved, adapter.target, changed)
     desired: dict[str, list[Resource]] = {}
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
+    live = read_live(adapter, desired)
+    current = take(live, _capabilities(adapter))
+    if changed := differences(saved.fingerprint, current):
+        raise _stale(saved, adapter.target, changed)
     return Planned(saved.plan, live, current, saved.safety, desired)
 
 
@@ -147,14 +147,15 @@ def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
 
 
 @contextmanager
-def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR) -> Iterator[Adapter]:
+def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR,
+            **options: Any) -> Iterator[Adapter]:
     """The target opened under its lock, and closed (state persisted) before the lock is released."""
-    probe = open_target(url)  # only to learn the target's safe identity, which keys the lock
+    probe = open_target(url, **options)  # only to learn the target's safe identity, which keys the lock
     identity = probe.target
     probe.close()
     with lock.hold(identity, force_unlock=force_unlock, directory=lock_dir):
         # Opened again under the lock, so it reads what the previous holder left.
-        adapter = open_target(url)
+        adapter = open_target(url, **options)
         try:
             yield adapter
         finally:

@@ -15,9 +15,11 @@ from .spec.base import Resource
 log = logging.getLogger(__name__)
 
 
-def read_live(adapter: Adapter) -> dict[str, list[Resource] | None]:
+def read_live(adapter: Adapter, desired: dict[str, list[Resource]] | None = None
+              ) -> dict[str, list[Resource] | None]:
     """One fetch per kind; None for a kind the target cannot read."""
-    return {kind.name: adapter.fetch(kind) for kind in KINDS}
+    desired = desired or {}
+    return {kind.name: adapter.fetch(kind, desired.get(kind.name, [])) for kind in KINDS}
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False,
@@ -27,8 +29,8 @@ def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False,
         log.warning("secrets not set in the environment: %s; plan compares them as unknown "
                     "and apply will refuse until they are set", ", ".join(missing))
     with paused_gc():
-        live = read_live(adapter) if live is None else live
-        writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
+        live = read_live(adapter, desired) if live is None else live
+        writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
         return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
 

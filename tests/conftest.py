@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+pytest_plugins = ["tests.http_fixtures"]  # the emulator and HTTP adapter fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 SHOP = SPECS / "shop.yaml"

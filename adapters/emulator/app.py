@@ -1,0 +1,145 @@
+"""The emulator's request handling, apart from the socket server: auth, the per-second
+limit, fault injection, routing, and counters tests can read."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.store import Store
+
+from . import routes
+from .faults import Fault, Faults, WindowLimiter
+from .resources import Fail
+
+log = logging.getLogger(__name__)
+
+STATS_PATH = "/api/emulator/stats"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    form: dict[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict[str, Any]
+    drop: bool = False   # close the connection without answering
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: str
+    rate_limit: float = 10.0      # requests per second, answered 503 beyond; 0 = no limit
+    fail_rate: float = 0.0        # share of requests answered 503 (before) or 500 (after handling)
+    drop_rate: float = 0.0        # share of connections closed without an answer
+    stall_rate: float = 0.0       # share of requests held for `stall_ms` (client timeouts)
+    stall_ms: int = 2000
+    latency_ms: int = 0           # added to every request
+    seed: int | None = None       # makes the fault sequence repeatable
+    extensions: bool = True       # serve the endpoints for kinds the real API cannot write
+
+
+class Emulator:
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.settings = settings
+        self.routes = routes.build(settings.extensions)
+        self.limiter = WindowLimiter(settings.rate_limit, clock)
+        self.faults = Faults(settings.fail_rate, settings.drop_rate, settings.stall_rate, settings.seed)
+        self.counts: Counter[str] = Counter()
+        self.count_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def handle(self, request: Request) -> Reply:
+        if request.path == STATS_PATH:
+            return Reply(200, {"success": True, **self.stats()})
+        self._count(request.method)
+        self._pause(self.settings.latency_ms)
+        try:
+            return self._guarded(request)
+        except Fail as fail:
+            return Reply(fail.status, fail.body)
+        except Exception:  # a bug in the emulator must still answer JSON
+            log.exception("emulator error on %s %s", request.method, request.path)
+            return Reply(500, {"success": False, "errorMsg": "Internal error"})
+
+    def _guarded(self, request: Request) -> Reply:
+        if not self.limiter.allow():
+            self._count("limited")
+            raise Fail(503, "Rate limit exceeded")
+        self._authenticate(request)
+        plan = self.faults.draw()
+        if plan.stall:
+            self._count("stalled")
+            self._pause(self.settings.stall_ms)
+        if plan.fault is Fault.UNAVAILABLE:
+            return self._fault(Reply(503, {"success": False, "errorMsg": "Service temporarily unavailable"}))
+        if plan.fault is Fault.DROP_BEFORE:
+            return self._fault(Reply(0, {}, drop=True))
+        reply = self._route(request)
+        if plan.fault is Fault.ERROR_AFTER:
+            return self._fault(Reply(500, {"success": False, "errorMsg": "Internal error"}))
+        if plan.fault is Fault.DROP_AFTER:
+            return self._fault(Reply(0, {}, drop=True))
+        return reply
+
+    def _route(self, request: Request) -> Reply:
+        route, params = routes.match(self.routes, request.method, request.path)
+        if route.method == "GET":
+            return Reply(*route.handler(self.store, params, request.query, request.form))
+        with self.write_lock:  # one write at a time, each saved before it is acknowledged
+            status, body = route.handler(self.store, params, request.query, request.form)
+            self.store.save()
+        return Reply(status, body)
+
+    def _authenticate(self, request: Request) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        given = headers.get("x-api-key") or _first(request.query, "apiKey") or _first(request.form, "apiKey")
+        if not given:
+            raise Fail(403, '"apiKey" is missing.')
+        if not hmac.compare_digest(given.encode(), self.settings.api_key.encode()):
+            raise Fail(403, 'Wrong "apiKey" value.')
+
+    def _fault(self, reply: Reply) -> Reply:
+        self._count("faults")
+        return reply
+
+    def _count(self, what: str) -> None:
+        with self.count_lock:
+            self.counts[what] += 1
+
+    def _pause(self, ms: int) -> None:
+        if ms > 0:
+            self.stopping.wait(ms / 1000)  # returns at once when the server stops
+
+    def stats(self) -> dict[str, Any]:
+        """Requests received by method, refusals and faults, and writes the store made."""
+        with self.count_lock:
+            counts = dict(self.counts)
+        return {"requests": {m: counts.get(m, 0) for m in ("GET", "POST")},
+                "limited": counts.get("limited", 0), "faults": counts.get("faults", 0),
+                "stalled": counts.get("stalled", 0), "writes": self.store.writes}
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.write_lock:
+            self.store.save()
+
+
+def _first(values: dict[str, list[str]], name: str) -> str | None:
+    found = values.get(name)
+    return found[0] if found else None

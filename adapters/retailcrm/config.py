@@ -1,0 +1,79 @@
+"""What the user gives to reach an account: its URL and the API key.
+
+The key comes from `CRMDEPLOY_API_KEY` or a key file, never from the command
+line or the URL, so it does not end up in shell history, `ps` or a plan.
+Plain http is only for loopback hosts (the emulator); anything else must be
+https, because the key travels in a header.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crmdeploy.errors import TargetError
+
+KEY_ENV = "CRMDEPLOY_API_KEY"
+RATE_ENV = "CRMDEPLOY_RATE_LIMIT"
+DEFAULT_RATE = 10.0  # retailCRM allows 10 requests/second per key
+
+
+def base_url(url: str) -> str:
+    """`https://ACCOUNT.retailcrm.ru[/]` → the address requests are made under."""
+    parts = urlsplit(url)
+    if parts.username or parts.password or "apikey" in parts.query.lower():
+        raise TargetError("do not put credentials in the target URL; set CRMDEPLOY_API_KEY "
+                          "or pass --api-key-file")
+    if not parts.hostname:
+        raise TargetError(f'target "{url}" has no host; use https://ACCOUNT.retailcrm.ru')
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise TargetError(f"refusing plain http to {parts.hostname}: the API key would travel unencrypted; "
+                          "use https:// (http is only for 127.0.0.1 / localhost)")
+    if parts.scheme not in ("http", "https"):
+        raise TargetError(f'target "{url}" is not an http(s) URL')
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v5", "/api"):
+        path = path.removesuffix(suffix)
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def api_key(key_file: str | os.PathLike[str] | None = None) -> str:
+    """The key from `key_file` when given, else from CRMDEPLOY_API_KEY."""
+    if key_file:
+        path = Path(key_file)
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TargetError(f"cannot read the API key file {path}: {exc.strerror or exc}") from None
+        if not key:
+            raise TargetError(f"the API key file {path} is empty")
+        return key
+    key = os.environ.get(KEY_ENV, "").strip()
+    if not key:
+        raise TargetError(f"no API key: set {KEY_ENV} or pass --api-key-file FILE "
+                          "(Settings > Integration > API access keys in retailCRM)")
+    return key
+
+
+def rate_limit(value: float | None = None) -> float:
+    """Requests per second: the option, else CRMDEPLOY_RATE_LIMIT, else 10 (0 turns pacing off)."""
+    if value is not None:
+        return float(value)
+    text = os.environ.get(RATE_ENV, "").strip()
+    if not text:
+        return DEFAULT_RATE
+    try:
+        return float(text)
+    except ValueError:
+        raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second') from None

@@ -1,0 +1,107 @@
+"""API answers and network failures → crmdeploy's error types, in one place.
+
+The API's own words (`errorMsg` and the per-field `errors`) are kept in the
+message; field names in `errors` are shown as the spec names them. Nothing
+that leaves this module can hold the API key: every text taken from a
+network exception is redacted first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+
+from crmdeploy.errors import AdapterError, AuthError, CrmdeployError, TransientError, UnreachableError
+from crmdeploy.secrets import MASK
+
+from .retry import parse_retry_after, transient_status
+
+AUTH_MESSAGE = "API key rejected or lacks permission"
+_KEY_IN_TEXT = re.compile(r"(apiKey=|X-API-KEY['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]+", re.IGNORECASE)
+
+
+def redact(text: str, key: str | None = None) -> str:
+    """`text` with the API key masked, wherever and however it appears."""
+    if key:
+        text = text.replace(key, MASK)
+    return _KEY_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
+
+
+def api_words(body: Any, rename: Callable[[str], str] = str) -> str:
+    """`errorMsg` plus each entry of `errors` (an object or a list), as one line."""
+    if not isinstance(body, dict):
+        return ""
+    message = str(body.get("errorMsg") or "").strip()
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        details = [f"{rename(str(k))}: {v}" for k, v in errors.items()]
+    elif isinstance(errors, list):
+        details = [str(v) for v in errors]
+    else:
+        details = []
+    return ": ".join(p for p in (message, "; ".join(details)) if p)
+
+
+def from_response(response: requests.Response, body: Any, *, resource: str, target: str,
+                  rename: Callable[[str], str] = str) -> CrmdeployError:
+    """The error an unsuccessful answer means (the caller has checked it is one)."""
+    status = response.status_code
+    words = api_words(body, rename)
+    if body is None:
+        words = "the server did not answer with retailCRM JSON (is this an account's address?)"
+    if status in (401, 403):
+        return AuthError(AUTH_MESSAGE + (f" ({words})" if words else ""), resource=target, status=status)
+    if transient_status(status):
+        after = parse_retry_after(response.headers.get("Retry-After"))
+        return TransientError(words or response.reason or "server error", resource=resource,
+                              status=status, retry_after=after)
+    return AdapterError(words or response.reason or "request failed", resource=resource, status=status)
+
+
+def from_exception(exc: requests.RequestException, *, url: str, resource: str, key: str) -> CrmdeployError:
+    """A request that got no answer: a timeout or reset is transient, anything else unreachable."""
+    reason = redact(_reason(exc), key)
+    if isinstance(exc, requests.Timeout):
+        return TransientError(f"no answer from {url} in time ({reason})", resource=resource)
+    if _is_reset(exc):
+        return TransientError(f"connection to {url} was reset ({reason})", resource=resource)
+    return UnreachableError(f"cannot reach {url} ({reason})")
+
+
+def _is_reset(exc: BaseException) -> bool:
+    """A connection that was open and then dropped, as opposed to one never made."""
+    chain = list(_chain(exc))
+    never_connected = any(type(e).__name__ in ("NewConnectionError", "NameResolutionError", "SSLError")
+                          for e in chain)
+    dropped = any(isinstance(e, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError))
+                  or type(e).__name__ in ("RemoteDisconnected", "ProtocolError", "IncompleteRead")
+                  for e in chain)
+    return dropped and not never_connected
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it wraps (urllib3 nests them in args, `reason` and causes)."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [*getattr(current, "args", ()), getattr(current, "reason", None),
+                  current.__cause__, current.__context__]
+        stack.extend(e for e in linked if isinstance(e, BaseException))
+
+
+def _reason(exc: BaseException) -> str:
+    names = {"NameResolutionError": "host name not found", "ConnectionRefusedError": "connection refused",
+             "SSLError": "TLS handshake failed", "RemoteDisconnected": "closed without an answer",
+             "ConnectTimeoutError": "connect timed out", "ReadTimeoutError": "read timed out"}
+    for e in _chain(exc):
+        if type(e).__name__ in names:
+            return names[type(e).__name__]
+    return type(exc).__name__

@@ -1,0 +1,122 @@
+"""HTTP to one retailCRM account: session, timeouts, pacing, retries, errors.
+
+Requests go to `{base}/api/v5/{path}` with the key in the `X-API-KEY` header
+(never in a URL, so it cannot leak through a logged or quoted address). POST
+bodies are form-encoded; an entity travels as one JSON-string form field.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from tenacity import RetryCallState
+
+from crmdeploy.errors import AdapterError
+
+from .errormap import api_words, from_exception, from_response
+from .retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Rename = Callable[[str], str]
+USER_AGENT = "crmdeploy (+https://github.com/crmdeploy)"
+
+
+class RateLimiter:
+    """Spaces requests 1/rate seconds apart, plus a margin so that network jitter does not
+    bunch them past a server's per-second window; rate <= 0 turns it off."""
+
+    MARGIN = 1.05
+
+    def __init__(self, rate: float, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.interval = self.MARGIN / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self.next_slot = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:  # reserve a slot under the lock, sleep outside it
+            now = self.clock()
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+class Transport:
+    def __init__(self, base_url: str, key: str, *, rate_limit: float = 10.0,
+                 timeout: tuple[float, float] = (5.0, 30.0), policy: RetryPolicy | None = None,
+                 session: requests.Session | None = None, clock: Clock = time.monotonic):
+        self.base_url = base_url
+        self.key = key
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+        self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
+        self.session = session or requests.Session()
+        self.session.headers.update({"X-API-KEY": key, "User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, resource: str = "",
+            rename: Rename = str) -> dict[str, Any]:
+        return self._retried(lambda: self.once("GET", path, params=params, resource=resource, rename=rename),
+                             f"GET {path}")
+
+    def post(self, path: str, form: dict[str, str], *, resource: str = "", rename: Rename = str,
+             recheck: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """POST `form`. For a create that is not idempotent, `recheck` is asked before every retry
+        whether the earlier attempt took effect after all; if so, nothing is sent again."""
+        def attempt(number: int) -> dict[str, Any]:
+            if recheck and number > 1 and recheck():
+                log.info("POST %s: an earlier attempt took effect; not sending it again", path)
+                return {"success": True}
+            return self.once("POST", path, data=form, resource=resource, rename=rename)
+        return self._retried(attempt, f"POST {path}", numbered=True)
+
+    def once(self, method: str, path: str, *, resource: str = "", rename: Rename = str,
+             **kwargs: Any) -> dict[str, Any]:
+        """One request, no retry: the answer's body, or the error it means."""
+        self.limiter.wait()
+        try:
+            response = self.session.request(method, f"{self.base_url}/api/v5/{path}",
+                                            timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise from_exception(exc, url=self.base_url, resource=resource, key=self.key) from None
+        log.debug("%s /api/v5/%s -> %s", method, path, response.status_code)
+        body = _json(response)
+        if response.status_code < 400 and isinstance(body, dict) and body.get("success") is not False:
+            return body
+        if response.status_code < 400:  # a 2xx that is not JSON, or says success: false
+            words = api_words(body, rename) or "the server did not answer with retailCRM JSON"
+            raise AdapterError(words, resource=resource, status=response.status_code)
+        raise from_response(response, body, resource=resource, target=self.base_url, rename=rename)
+
+    def _retried(self, call: Callable[..., dict[str, Any]], what: str, numbered: bool = False) -> dict[str, Any]:
+        for attempt in self.policy.retrying(before_sleep=lambda state: _log_retry(state, what)):
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return call(number) if numbered else call()
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _log_retry(state: RetryCallState, what: str) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning("%s failed (%s); retrying in %.1f s (attempt %d)", what, exc, wait, state.attempt_number + 1)
