@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, SpecError
 from .kinds import BY_NAME
-from .secrets import Sensitive
+from .secrets import PLAIN_SECRET, Sensitive
 from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
@@ -40,11 +40,16 @@ def load(path: str | Path) -> LoadedSpec:
     """Load one YAML file, or every *.yaml / *.yml file under a folder, merged."""
     root = Path(path)
     document = _merge([_read(f) for f in _spec_files(root)])
+    return LoadedSpec(validate_document(document), document, str(root))
+
+
+def validate_document(document: Document) -> SpecBase:
+    """Data with a location for every path (from YAML or a workbook) → a checked Spec."""
     spec = _validate(document)
     problems = [_problem(document, f) for f in check_spec(spec)]
     if problems:
         raise SpecError(problems[:MAX_PROBLEMS])
-    return LoadedSpec(spec, document, str(root))
+    return spec
 
 
 def _spec_files(root: Path) -> list[Path]:
@@ -116,7 +121,8 @@ def _pydantic_problem(document: Document, err: dict) -> Problem:
         message = "a ${env:NAME} secret is allowed only where a secret belongs (integration credentials)"
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if not isinstance(err.get("input"), (dict, list)):
+        # Never echo what was written where a secret belongs: it may be the secret itself.
+        if not isinstance(err.get("input"), (dict, list)) and PLAIN_SECRET not in message:
             message += f" (got {_show(err.get('input'))})"
     return Problem(document.locate(path), dotted(path), message)
 
