@@ -107,7 +107,7 @@ def validate(
         for warning in warnings:
             typer.echo(f"Warning: {warning}", err=True)
         total = sum(len(loaded.spec.resources(k)) for k in _kind_names())
-        noted = f", {len(warnings)} warnings" if warnings else ""
+        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
         typer.echo(f"{spec}: valid ({total} resources{noted})")
 
 

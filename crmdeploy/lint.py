@@ -104,4 +104,5 @@ def lint(loaded: LoadedSpec, rules: tuple[Rule, ...] = RULES) -> list[Problem]:
 
 
 def strict_error(warnings: list[Problem]) -> SpecError:
-    return SpecError([*warnings, Problem(None, "", f"{len(warnings)} lint warnings; --strict makes them errors")])
+    count = f"{len(warnings)} lint warning{'s' if len(warnings) != 1 else ''}"
+    return SpecError([*warnings, Problem(None, "", f"{count}; --strict makes them errors")])

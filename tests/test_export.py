@@ -87,6 +87,17 @@ def test_exported_resources_equal_the_live_ones(shop_target):
         assert {kind.key_of(r): r for r in exported.resources(kind.name)} == live
 
 
+@pytest.mark.parametrize("out", ["spec", "shop.yaml"], ids=["folder", "one-file"])
+def test_the_written_spec_loads_back_to_the_live_resources(shop_target, runner, tmp_path, out):
+    # Stricter than "plan shows no changes", which ignores fields a spec leaves out.
+    runner.invoke(app, ["export", "--target", shop_target, "--output", str(tmp_path / out)])
+    written = load(tmp_path / out).spec
+    adapter = MockAdapter.from_url(shop_target)
+    for kind in KINDS:
+        live = {kind.key_of(r): r for r in adapter.fetch(kind)}
+        assert {kind.key_of(r): r for r in written.resources(kind.name)} == live, kind.name
+
+
 def test_statuses_are_exported_by_group_then_ordering(shop_target):
     spec = export_spec(MockAdapter.from_url(shop_target)).spec
     groups = [g.code for g in spec.status_groups]
