@@ -95,12 +95,18 @@ def graph(
         if fmt is GraphFormat.png and output is None:
             raise CrmdeployError("--format png writes an image; name the file with --output FILE.png")
         diagram = pictures.build(load(spec).spec)
-        if fmt is GraphFormat.png:
-            output.write_bytes(pictures.png(diagram))
-        elif output is not None:
-            output.write_text(pictures.TEXT_FORMATS[fmt.value](diagram), encoding="utf-8")
+        data = pictures.png(diagram) if fmt is GraphFormat.png else pictures.TEXT_FORMATS[fmt.value](diagram)
+        if output is None:
+            typer.echo(data, nl=False)
         else:
-            typer.echo(pictures.TEXT_FORMATS[fmt.value](diagram), nl=False)
+            _write_bytes(output, data if isinstance(data, bytes) else data.encode())
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CrmdeployError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 xlsx_app = typer.Typer(help="The ТЗ workbook: a spec as an Excel file and back.", no_args_is_help=True,

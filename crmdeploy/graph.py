@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CrmdeployError
+from .spec.comms import Action, Trigger
 from .spec.root import SpecBase
 
 
@@ -84,7 +85,7 @@ def build(spec: SpecBase) -> Diagram:
     return diagram
 
 
-def _add_trigger(diagram: Diagram, ids: _Ids, trigger: Any) -> None:
+def _add_trigger(diagram: Diagram, ids: _Ids, trigger: Trigger) -> None:
     node = Node(ids("t", trigger.code), f"{trigger.code}\n{trigger.name or ''}".strip(), "trigger", trigger.active)
     diagram.nodes.append(node)
     conditions = trigger.conditions
@@ -101,7 +102,7 @@ def _add_trigger(diagram: Diagram, ids: _Ids, trigger: Any) -> None:
         diagram.edges.append(Edge(node.id, target.id))
 
 
-def _condition_text(trigger: Any) -> str:
+def _condition_text(trigger: Trigger) -> str:
     parts = [] if trigger.event == "order.status_changed" else [trigger.event]
     c = trigger.conditions
     parts += [f"{name}: {value}" for name, value in (("payment", c.payment_status), ("delivery", c.delivery_type),
@@ -109,7 +110,7 @@ def _condition_text(trigger: Any) -> str:
     return ", ".join(parts)
 
 
-def _action_text(action: Any) -> str:
+def _action_text(action: Action) -> str:
     if task := action.create_task:
         who = task.group or task.user or ""
         due = f", due in {task.due_in}" if task.due_in else ""

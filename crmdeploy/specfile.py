@@ -110,8 +110,11 @@ def write_files(files: dict[Path, str], *, force: bool = False) -> None:
         raise CrmdeployError(f"{what} already exist{'s' if len(existing) == 1 else ''}; "
                              "pass --force to overwrite")
     for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CrmdeployError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def cell_yaml(value: list | dict) -> str:

@@ -209,3 +209,10 @@ def test_export_then_plan_shows_no_changes_on_the_emulator(emulator_target, runn
     for name, value in EXPORTED_SECRETS.items():
         monkeypatch.setenv(name, value)
     assert_round_trip(runner, emulator_target, tmp_path / "spec")
+
+
+def test_an_unwritable_output_is_one_clear_error(shop_target, runner, tmp_path):
+    (tmp_path / "spec").write_text("a file, not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["export", "--target", shop_target, "--output", str(tmp_path / "spec" / "x")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {tmp_path / 'spec' / 'x'}/") and "cannot write" in result.stderr

@@ -54,7 +54,8 @@ def test_every_status_is_in_its_groups_lane_in_order(shop, mermaid_text):
 def test_every_trigger_has_an_arrow_from_its_status_and_to_what_it_fires(shop, mermaid_text):
     for trigger in shop.triggers:
         tid = node_id(mermaid_text, f'"{trigger.code}<br/>')
-        sid = node_id(mermaid_text, f'"{next(s.name for s in shop.statuses if s.code == trigger.conditions.status)}<br/>')
+        status = next(s for s in shop.statuses if s.code == trigger.conditions.status)
+        sid = node_id(mermaid_text, f'"{status.name}<br/>')
         assert re.search(rf"^  {sid} -->(\|[^|]*\|)? {tid}$", mermaid_text, re.M), trigger.code
         targets = re.findall(rf"^  {tid} -->(?:\|[^|]*\|)? (\w+)$", mermaid_text, re.M)
         assert len(targets) == len(trigger.actions), trigger.code

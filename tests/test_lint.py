@@ -44,7 +44,8 @@ CASES = {
     "trigger_on_inactive_status": (
         BASE.replace("{code: new, name: Новый, group: new}", "{code: new, name: Новый, group: new, active: false}")
         + "  - code: on-reason\n    conditions: {from_status: cancel-price}\n    actions: [{send_template: hello}]\n",
-        (12, "triggers[0].conditions.status", 'trigger "on-new" fires on the inactive status "new", so it never fires')),
+        (12, "triggers[0].conditions.status",
+         'trigger "on-new" fires on the inactive status "new", so it never fires')),
     "required_at_inactive_status": (
         BASE.replace('group: cancel}', 'group: cancel, active: false}\n  - {code: cancel-x, name: X, group: cancel}')
         + "custom_fields:\n  - {code: reason, name: Причина, type: string, required_at: [cancel-price]}\n",

@@ -55,3 +55,12 @@ def test_wrong_types_and_values_are_rejected(schema):
     spec = {"version": 1, "custom_fields": [{"code": "f", "name": "F", "type": "colour"}],
             "status_groups": [{"code": "g", "name": "G", "ordering": "first"}]}
     assert len(errors(schema, spec)) == 2
+
+
+def test_validate_never_echoes_a_plain_secret(runner, write_spec):
+    # The schema and the loader agree: a literal there is refused, and the message must not repeat it.
+    path = write_spec('version: 1\nintegrations:\n  - {code: x, kind: other, credentials: {token: "hunter2-real"}}\n')
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}:3:42: integrations[0].credentials.token: must be a secret reference "
+                             "like ${env:NAME}, never the secret itself\n")

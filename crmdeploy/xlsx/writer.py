@@ -41,8 +41,12 @@ def build_workbook(spec: SpecBase) -> Workbook:
 def save_workbook(spec: SpecBase, path: Path, *, force: bool = False) -> None:
     if path.exists() and not force:
         raise CrmdeployError(f"{path} already exists; pass --force to overwrite")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    build_workbook(spec).save(path)
+    book = build_workbook(spec)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+    except OSError as exc:
+        raise CrmdeployError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def _write_block(ws: Worksheet, row: int, block: Block, spec: SpecBase) -> int:
