@@ -90,18 +90,29 @@ def main_options(
 
 
 @app.command()
-def validate(spec: SpecArg) -> None:
+def validate(
+    spec: SpecArg,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat lint warnings as errors (exit 1).")] = False,
+) -> None:
     """Check a spec: YAML syntax, field names and types, duplicate keys and references.
 
     Exits 0 when the spec is valid, 1 with one line per problem (file:line:column: field: what)
-    when it is not. Reads no CRM and needs no secrets.
+    when it is not. Lint warnings (e.g. a template no trigger sends) go to stderr; --strict makes
+    them errors. Reads no CRM and needs no secrets.
     """
+    from .lint import lint, strict_error
     from .loader import load
 
     with guard():
         loaded = load(spec)
+        warnings = lint(loaded)
+        if warnings and strict:
+            raise strict_error(warnings)
+        for warning in warnings:
+            typer.echo(f"Warning: {warning}", err=True)
         total = sum(len(loaded.spec.resources(k)) for k in _kind_names())
-        typer.echo(f"{spec}: valid ({total} resources)")
+        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+        typer.echo(f"{spec}: valid ({total} resources{noted})")
 
 
 PruneOpt = Annotated[bool, typer.Option(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import Problem, SpecError
 from .gcpause import paused_gc
 from .kinds import BY_NAME
-from .secrets import Sensitive
+from .secrets import PLAIN_SECRET, Sensitive
 from .spec.base import PATTERN_HELP
 from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
@@ -46,11 +46,16 @@ def load(path: str | Path) -> LoadedSpec:
     root = Path(path)
     with paused_gc():
         document = _merge([_read(f) for f in _spec_files(root)])
-        spec = _validate(document)
-        problems = [_problem(document, f) for f in check_spec(spec)]
+        return LoadedSpec(validate_document(document), document, str(root))
+
+
+def validate_document(document: Document) -> SpecBase:
+    """Data with a location for every path (from YAML or a workbook) → a checked Spec."""
+    spec = _validate(document)
+    problems = [_problem(document, f) for f in check_spec(spec)]
     if problems:
         raise SpecError(problems[:MAX_PROBLEMS])
-    return LoadedSpec(spec, document, str(root))
+    return spec
 
 
 def _spec_files(root: Path) -> list[Path]:
@@ -124,7 +129,8 @@ def _pydantic_problem(document: Document, err: dict) -> Problem:
         message = f'{PATTERN_HELP[err["ctx"]["pattern"]]} (got {_show(err.get("input"))})'
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if not isinstance(err.get("input"), (dict, list)):
+        # Never echo what was written where a secret belongs: it may be the secret itself.
+        if not isinstance(err.get("input"), (dict, list)) and PLAIN_SECRET not in message:
             message += f" (got {_show(err.get('input'))})"
     return Problem(document.locate(path), dotted(path), message)
 

@@ -20,6 +20,7 @@ from pydantic_core import core_schema
 MASK = "(sensitive)"
 ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 DIGEST_PREFIX = "sha256$"
+PLAIN_SECRET = "must be a secret reference like ${env:NAME}, never the secret itself"
 
 
 class Sensitive:
@@ -101,7 +102,7 @@ def _matches(secret: Sensitive, digest: str) -> bool:
 def _validate(value: Any) -> Sensitive:
     if isinstance(value, Sensitive):
         return value
-    raise ValueError("must be a secret reference like ${env:NAME}, never the secret itself")
+    raise ValueError(PLAIN_SECRET)
 
 
 def parse_env_ref(text: str) -> str | None:

@@ -22,6 +22,13 @@ SECRETS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in its own folder, so `.crmdeploy/` (locks, journal, mock state) never lands in the repo."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture
 def secrets_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in SECRETS.items():

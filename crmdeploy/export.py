@@ -1,0 +1,62 @@
+"""Live CRM → spec: read every kind the target can read, in a stable order.
+
+The spec is what `plan` would compare, so exporting and then planning against
+the same target shows no changes (secrets aside: they come back as `${env:NAME}`
+placeholders whose variables the user sets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .adapter import Adapter
+from .kinds import BY_NAME, KINDS, ORDER, Kind
+from .spec.base import Resource
+from .spec.root import Spec, SpecBase, check_spec
+from .yamlpos import dotted
+
+# Kinds that read best grouped under a parent resource: (field, parent kind).
+GROUPED_BY: dict[str, tuple[str, str]] = {"statuses": ("group", "status_groups")}
+
+
+@dataclass
+class Exported:
+    spec: SpecBase
+    unreadable: list[str] = field(default_factory=list)   # kinds the target cannot read
+    problems: list[str] = field(default_factory=list)     # what `validate` will say about the result
+
+    @property
+    def total(self) -> int:
+        return sum(len(self.spec.resources(k.name)) for k in KINDS)
+
+
+def export_spec(adapter: Adapter) -> Exported:
+    """One fetch per kind; resources sorted so the same CRM always exports the same text."""
+    lists: dict[str, list[Resource]] = {}
+    unreadable: list[str] = []
+    for kind in KINDS:
+        live = adapter.fetch(kind)
+        if live is None:
+            unreadable.append(kind.name)
+        lists[kind.name] = live or []
+    for name in ORDER:  # dependency order: a parent kind is sorted before its children
+        kind = BY_NAME[name]
+        lists[name] = sorted(lists[name], key=lambda r, k=kind: _sort_key(k, r, lists))
+    spec = Spec(**lists)
+    problems = [f"{dotted(f.loc)}: {f.message}" for f in check_spec(spec)]
+    return Exported(spec, unreadable, problems)
+
+
+def _sort_key(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) -> tuple:
+    ordering = getattr(resource, "ordering", None)
+    return (_parent_position(kind, resource, lists), ordering is None, ordering or 0, kind.key_of(resource))
+
+
+def _parent_position(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) -> Any:
+    if kind.name not in GROUPED_BY:
+        return 0
+    field_name, parent = GROUPED_BY[kind.name]
+    keys = [BY_NAME[parent].key_of(r) for r in lists[parent]]
+    value = getattr(resource, field_name)
+    return keys.index(value) if value in keys else len(keys)

@@ -1,0 +1,66 @@
+"""`crmdeploy schema`: a JSON Schema that editors and CI can check specs with."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from crmdeploy.cli import app
+
+from .conftest import SHOP, SPECS
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["schema"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(data)
+    return data
+
+
+def errors(schema: dict, data: dict) -> list[str]:
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+
+
+@pytest.mark.parametrize("name", ["shop.yaml", "minimal.yaml"])
+def test_the_schema_accepts_the_example_specs(schema, name):
+    assert errors(schema, yaml.safe_load((SPECS / name).read_text(encoding="utf-8"))) == []
+
+
+def test_an_unknown_field_is_rejected(schema):
+    data = yaml.safe_load(SHOP.read_text(encoding="utf-8"))
+    data["statuses"][0]["colour"] = "red"
+    assert errors(schema, data) == ["Additional properties are not allowed ('colour' was unexpected)"]
+
+
+def test_an_unknown_kind_is_rejected(schema):
+    assert errors(schema, {"version": 1, "stauses": []}) == \
+        ["Additional properties are not allowed ('stauses' was unexpected)"]
+
+
+def test_a_secret_must_be_an_env_reference(schema):
+    spec = {"version": 1, "integrations": [{"code": "x", "kind": "other", "credentials": {"token": "hunter2"}}]}
+    assert len(errors(schema, spec)) == 1
+    spec["integrations"][0]["credentials"]["token"] = "${env:X_TOKEN}"
+    assert errors(schema, spec) == []
+
+
+def test_wrong_types_and_values_are_rejected(schema):
+    spec = {"version": 1, "custom_fields": [{"code": "f", "name": "F", "type": "colour"}],
+            "status_groups": [{"code": "g", "name": "G", "ordering": "first"}]}
+    assert len(errors(schema, spec)) == 2
+
+
+def test_validate_never_echoes_a_plain_secret(runner, write_spec):
+    # The schema and the loader agree: a literal there is refused, and the message must not repeat it.
+    path = write_spec('version: 1\nintegrations:\n  - {code: x, kind: other, credentials: {token: "hunter2-real"}}\n')
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}:3:42: integrations[0].credentials.token: must be a secret reference "
+                             "like ${env:NAME}, never the secret itself\n")
