@@ -166,7 +166,8 @@ def _dot_node(node: Node) -> str:
 def dot(diagram: Diagram) -> str:
     lines = ["digraph pipeline {", "  rankdir=LR;", '  node [fontname="Helvetica"];',
              '  edge [fontname="Helvetica", fontsize=10];']
-    for lane in diagram.lanes:
+    # With rankdir=LR, dot stacks clusters bottom-up; declaring them in reverse puts "new" on top.
+    for lane in reversed(diagram.lanes):
         lines += [f"  subgraph cluster_{lane.id} {{", f"    label={_dot_text(lane.title)};", "    style=rounded;"]
         lines += [f"    {_dot_node(n)}" for n in lane.nodes]
         lines.append("  }")
