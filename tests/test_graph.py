@@ -85,7 +85,9 @@ def test_inactive_statuses_are_marked(write_spec):
 def test_dot_puts_each_group_in_a_cluster(shop):
     text = graph.dot(graph.build(shop))
     clusters = re.findall(r"subgraph (cluster_\w+) \{\n    label=\"([^\"]*)\";", text)
-    assert [title for _, title in clusters] == [g.name for g in sorted(shop.status_groups, key=lambda g: g.ordering)]
+    # Declared last-first: with rankdir=LR dot stacks clusters bottom-up, so the first group shows on top.
+    in_order = [g.name for g in sorted(shop.status_groups, key=lambda g: g.ordering)]
+    assert [title for _, title in clusters] == in_order[::-1]
     assert text.count("shape=hexagon") == len(shop.triggers)
 
 
