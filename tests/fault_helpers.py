@@ -23,7 +23,8 @@ UNRELATED: dict[str, list[dict[str, Any]]] = {
     "statuses": [{"code": "legacy-hold", "name": "Отложен (старый)", "group": "legacy", "ordering": 5}],
     "payment_types": [{"code": "voucher", "name": "Подарочный сертификат", "active": False}],
     "order_methods": [{"code": "fax", "name": "Факс"}],
-    "custom_dictionaries": [{"code": "colors", "name": "Цвет", "elements": [{"code": "red", "name": "Красный"}]}],
+    "custom_dictionaries": [{"code": "colors", "name": "Цвет",
+                             "elements": [{"code": "red", "name": "Красный"}]}],
     "custom_fields": [{"code": "paint_color", "entity": "order", "name": "Цвет краски", "type": "dictionary",
                        "dictionary": "colors"}],
 }

@@ -51,7 +51,8 @@ def test_a_refused_resource_fails_alone_its_dependents_wait_and_the_fix_converge
     server = start_emulator()
     server.emulator.on_write = refuse_percent_in_names
     text = SHOP.read_text(encoding="utf-8")
-    broken = write_spec(text.replace("{code: approval, name: Согласование,", "{code: approval, name: Согласование 100%,"))
+    broken = write_spec(text.replace("{code: approval, name: Согласование,",
+                                     "{code: approval, name: Согласование 100%,"))
     spec = load(SHOP).spec
     waiting = dependents(spec, REFUSED)
     address = ".".join(REFUSED)

@@ -19,9 +19,10 @@ from adapters.retailcrm.retry import RetryPolicy
 from adapters.retailcrm.transport import Transport
 from crmdeploy.errors import AdapterError, MalformedAnswer, TransientError
 from crmdeploy.kinds import BY_NAME
+from crmdeploy.loader import load
 from crmdeploy.spec.pipeline import Status
 
-from .conftest import ROOT
+from .conftest import ROOT, SHOP
 from .hostile_server import Canned, hostile
 from .safe_helpers import invoke
 
@@ -53,7 +54,8 @@ def adapter(transport: Transport) -> RetailCrmAdapter:
 @pytest.mark.parametrize(("answer", "words"), [
     ({"body": "<html><body>Welcome to nginx!</body></html>", "content_type": "text/html"},
      "GET /api/v5/reference/statuses answered 200 but did not answer with retailCRM JSON (text/html, 43 bytes"),
-    ({"json": {"statuses": {}}}, 'GET /api/v5/reference/statuses answered 200 without "success": true (success: missing)'),
+    ({"json": {"statuses": {}}},
+     'GET /api/v5/reference/statuses answered 200 without "success": true (success: missing)'),
     ({"json": {"success": "yes", "statuses": {}}}, '(success: a string)'),
     ({"json": [1, 2, 3]}, "GET /api/v5/reference/statuses answered 200 with a JSON list, not an object"),
     ({"body": b"\xff\xfe{not json", "content_type": "application/json"}, "did not answer with retailCRM JSON"),
@@ -150,9 +152,6 @@ def test_a_page_count_that_never_ends_stops_at_the_first_empty_page(adapter):
 @responses.activate
 def test_a_single_item_answer_without_the_item_is_not_absent(adapter, secrets_env):
     responses.get(BASE + "/api/v5/integration-modules/cdek", json={"success": True})
-    from crmdeploy.loader import load
-    from .conftest import SHOP
-
     with pytest.raises(MalformedAnswer, match='GET /api/v5/integration-modules/cdek: "integrationModule" is null'):
         adapter.fetch(BY_NAME["integrations"], load(SHOP).spec.resources("integrations"))
 

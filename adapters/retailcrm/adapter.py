@@ -20,7 +20,6 @@ from pydantic import ValidationError
 from crmdeploy.adapter import Capability
 from crmdeploy.errors import AdapterError, MalformedAnswer
 from crmdeploy.kinds import Kind
-from crmdeploy.secrets import Sensitive
 from crmdeploy.spec.base import Resource
 
 from . import answers, config
@@ -178,14 +177,20 @@ class RetailCrmAdapter:
 
     def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
-        entity = to_api(row, data, Sensitive.reveal)
+        sent: list[str] = []
+        entity = to_api(row, data, lambda secret: _noted(secret.reveal(), sent))
         form = {row.form: json.dumps(entity)}
         self.transport.post(row.path(template, key, data), form, resource=f"{kind.name}.{key}",
-                            rename=row.spec_name, recheck=recheck)
+                            rename=row.spec_name, recheck=recheck, hide=tuple(sent))
 
 
 def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
     return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
+
+
+def _noted(value: str, sent: list[str]) -> str:
+    sent.append(value)
+    return value
 
 
 def _placeholders(template: str) -> set[str]:

@@ -32,15 +32,21 @@ AUTH_MESSAGE = "API key rejected or lacks permission"
 _KEY_IN_TEXT = re.compile(r"(apiKey=|X-API-KEY['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]+", re.IGNORECASE)
 
 
-def redact(text: str, key: str | None = None) -> str:
-    """`text` with the API key masked, wherever and however it appears."""
-    if key:
-        text = text.replace(key, MASK)
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with the API key (and any other secret given) masked, wherever and however it appears."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
     return _KEY_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
 
 
-def api_words(body: Any, rename: Callable[[str], str] = str) -> str:
-    """`errorMsg` plus each entry of `errors` (an object or a list), as one line."""
+def api_words(body: Any, rename: Callable[[str], str] = str, hide: tuple[str, ...] = ()) -> str:
+    """`errorMsg` plus each entry of `errors` (an object or a list), as one line; a server that
+    echoes what it was sent (a secret, the key) has those masked in its words."""
+    return redact(_words(body, rename), *hide)
+
+
+def _words(body: Any, rename: Callable[[str], str]) -> str:
     if not isinstance(body, dict):
         return ""
     message = str(body.get("errorMsg") or "").strip()
@@ -55,7 +61,8 @@ def api_words(body: Any, rename: Callable[[str], str] = str) -> str:
 
 
 def from_response(response: requests.Response, body: Any, *, resource: str, target: str,
-                  rename: Callable[[str], str] = str, endpoint: str = "", raw: bytes = b"") -> CrmdeployError:
+                  rename: Callable[[str], str] = str, endpoint: str = "", raw: bytes = b"",
+                  hide: tuple[str, ...] = ()) -> CrmdeployError:
     """The error an unsuccessful answer (status >= 400) means."""
     status = response.status_code
     if body is None:  # an HTML error page of a proxy, say: retried if the status says so, never trusted
@@ -64,7 +71,7 @@ def from_response(response: requests.Response, body: Any, *, resource: str, targ
                                   resource=resource, status=status,
                                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
         return not_json(endpoint, status, response, raw, resource)
-    words = api_words(body, rename)
+    words = api_words(body, rename, hide)
     if status in (401, 403):
         return AuthError(AUTH_MESSAGE + (f" ({words})" if words else ""), resource=target, status=status)
     if transient_status(status):

@@ -82,18 +82,19 @@ class Transport:
                              f"GET {path}")
 
     def post(self, path: str, form: dict[str, str], *, resource: str = "", rename: Rename = str,
-             recheck: Callable[[], bool] | None = None) -> dict[str, Any]:
+             recheck: Callable[[], bool] | None = None, hide: tuple[str, ...] = ()) -> dict[str, Any]:
         """POST `form`. For a create that is not idempotent, `recheck` is asked before every retry
-        whether the earlier attempt took effect after all; if so, nothing is sent again."""
+        whether the earlier attempt took effect after all; if so, nothing is sent again. `hide`:
+        secrets in the form, masked should the server quote them back in an error."""
         def attempt(number: int) -> dict[str, Any]:
             if recheck and number > 1 and recheck():
                 log.info("POST %s: an earlier attempt took effect; not sending it again", path)
                 return {"success": True}
-            return self.once("POST", path, data=form, resource=resource, rename=rename)
+            return self.once("POST", path, data=form, resource=resource, rename=rename, hide=hide)
         return self._retried(attempt, f"POST {path}", numbered=True)
 
     def once(self, method: str, path: str, *, resource: str = "", rename: Rename = str,
-             **kwargs: Any) -> dict[str, Any]:
+             hide: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
         """One request, no retry: the answer's body, or the error it means."""
         self.limiter.wait()
         endpoint = f"{method} /api/v5/{path}"
@@ -104,20 +105,20 @@ class Transport:
         except requests.RequestException as exc:
             raise from_exception(exc, url=self.base_url, resource=resource, key=self.key) from None
         log.debug("%s /api/v5/%s -> %s", method, path, response.status_code)
-        return self._checked(response, raw, endpoint, resource, rename)
+        return self._checked(response, raw, endpoint, resource, rename, (self.key, *hide))
 
     def _checked(self, response: requests.Response, raw: bytes, endpoint: str, resource: str,
-                 rename: Rename) -> dict[str, Any]:
+                 rename: Rename, hide: tuple[str, ...]) -> dict[str, Any]:
         status, body = response.status_code, answers.parse(raw)
         if 300 <= status < 400:
             raise redirected(endpoint, response.headers.get("Location", ""), self.key, resource)
         if status >= 400:
             raise from_response(response, body, resource=resource, target=self.base_url, rename=rename,
-                                endpoint=endpoint, raw=raw)
+                                endpoint=endpoint, raw=raw, hide=hide)
         if body is None:
             raise answers.not_json(endpoint, status, response, raw, resource)
         if isinstance(body, dict) and body.get("success") is False:  # a 2xx that says it failed
-            words = api_words(body, rename) or f'{endpoint} answered "success": false'
+            words = api_words(body, rename, hide) or f'{endpoint} answered "success": false'
             raise AdapterError(words, resource=resource, status=status)
         if problem := answers.not_success(endpoint, status, body, resource):
             raise problem
