@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pytest
@@ -150,6 +151,10 @@ def test_dropped_connections_and_stalls(start_emulator: Start, call, api_key: st
     stalling = seeded(start_emulator, stall_rate=1.0, stall_ms=5000)
     with pytest.raises(requests.ReadTimeout):
         requests.get(stalling.url + "/api/v5/reference/statuses", headers={"X-API-KEY": api_key}, timeout=0.05)
+    # The client gave up after 0.05 s, possibly before the server got to the request: wait for it.
+    deadline = time.monotonic() + 10
+    while stalling.emulator.stats()["stalled"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert stalling.emulator.stats()["stalled"] == 1
 
 

@@ -196,7 +196,7 @@ def tls_emulator(api_key: str, tmp_path: Path):
 
 
 def test_tls_is_verified_and_turned_off_only_when_asked_and_then_with_a_warning(
-        runner, http_env, tls_emulator, monkeypatch, caplog):
+        runner, http_env, tls_emulator, monkeypatch, caplog, tmp_path):
     server, url, ca = tls_emulator
     monkeypatch.setattr(config, "_warned", [])
     spec = str(ROOT / "specs/minimal.yaml")
@@ -214,12 +214,18 @@ def test_tls_is_verified_and_turned_off_only_when_asked_and_then_with_a_warning(
     assert "verification is OFF" not in caplog.text
 
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    monkeypatch.setenv("CRMDEPLOY_INSECURE", "1")
-    with caplog.at_level(logging.WARNING):
-        insecure = runner.invoke(app, ["plan", spec, "--target", url])
-    assert insecure.exit_code == 0, insecure.output
-    warnings = [r.getMessage() for r in caplog.records if "verification is OFF" in r.getMessage()]
-    assert warnings == [config.INSECURE_WARNING.format(how="CRMDEPLOY_INSECURE")]
+    for asked in (["--insecure"], ["--insecure"], []):
+        monkeypatch.setattr(config, "_warned", [])
+        if not asked:
+            monkeypatch.setenv("CRMDEPLOY_INSECURE", "1")
+        caplog.clear()
+        insecure = runner.invoke(app, ["plan", spec, "--target", url, *asked])
+        assert insecure.exit_code == 0, insecure.output
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == [config.INSECURE_WARNING]
+    process = run_cli("plan", spec, "--target", url, "--insecure", cwd=tmp_path)  # on a real stderr too
+    assert process.returncode == 0, process.stderr
+    assert process.stderr.splitlines() == [f"WARNING: {config.INSECURE_WARNING}"]
 
 
 # --- the emulator ------------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ INSECURE_ENV = "CRMDEPLOY_INSECURE"
 DEFAULT_RATE = 10.0  # retailCRM allows 10 requests/second per key
 CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for an answer; a stalled request is then retried
-INSECURE_WARNING = ("TLS certificate verification is OFF ({how}): anyone on the network path can "
-                    "read the API key. Use this only for a test server with a self-signed certificate.")
+INSECURE_WARNING = ("TLS certificate verification is OFF (--insecure / CRMDEPLOY_INSECURE): anyone on the "
+                    "network path can read the API key. Use it only for a test server with a self-signed "
+                    "certificate.")
 
 
 def base_url(url: str) -> str:
@@ -102,12 +103,12 @@ def timeout(value: float | None = None) -> tuple[float, float]:
 
 
 def insecure(value: bool | None = None) -> bool:
-    """Whether TLS verification is turned off: only ever when asked (option or CRMDEPLOY_INSECURE=1),
-    and never silently — it is said on stderr every time."""
-    asked = value if value is not None else os.environ.get(INSECURE_ENV, "").strip().lower() in ("1", "true", "yes")
+    """Whether TLS verification is turned off: only ever when asked (--insecure, or for programs
+    CRMDEPLOY_INSECURE=1), and never silently — every command that does it says so on stderr."""
+    asked = value or os.environ.get(INSECURE_ENV, "").strip().lower() in ("1", "true", "yes")
     if asked and not _warned:  # once per process: a command may open its target twice
         _warned.append(True)
-        log.warning(INSECURE_WARNING.format(how=INSECURE_ENV if value is None else "insecure=True"))
+        log.warning(INSECURE_WARNING)
     return asked
 
 
