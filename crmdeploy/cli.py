@@ -241,7 +241,20 @@ def _kind_names() -> list[str]:
 
 
 def main() -> None:
+    _stop_on_sigterm()
     app(prog_name="crmdeploy")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job, `timeout`, a service stop) ends a command like Ctrl-C does:
+    the lock is released on the way out instead of being left behind as a stale one."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 # Commands of other areas live in their own modules and register themselves on `app`.

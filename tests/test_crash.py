@@ -120,3 +120,31 @@ def test_two_applies_at_once_one_proceeds_the_other_fails_at_once_and_the_crm_en
     assert_spec_in_store(store, spec)
     assert created_per_key(store) == {key: 1 for key in spec_keys(spec)}
     assert not list(Path(".crmdeploy/locks").glob("*.lock"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_apply_says_so_releases_its_lock_and_the_next_apply_finishes(
+        signum, start_emulator, runner, secrets_env, http_env, tmp_path):
+    server = start_emulator()
+    store, gate = server.emulator.store, Gate(50, refuse=True)
+    server.emulator.on_write = gate
+    process = start_apply(server.url, tmp_path)
+    try:
+        assert gate.reached.wait(60), "the apply never reached its 51st write"
+        process.send_signal(signum)  # Ctrl-C, or a cancelled CI job, while a write is on the wire
+        out, err = process.communicate(timeout=60)
+    finally:
+        gate.open()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130 and err.endswith("Interrupted.\n"), err
+    assert "Traceback" not in err
+    assert not list(Path(".crmdeploy/locks").glob("*.lock"))  # released on the way out
+    assert store.writes == 50 and len(journal_lines(JOURNAL)) == 50
+
+    server.emulator.on_write = None
+    again = invoke(runner, "apply", SHOP, "--target", server.url, "--yes")  # no --force-unlock needed
+    assert again.exit_code == 0, again.output
+    assert f"Apply complete: {TOTAL - 50} applied, 0 failed, 0 skipped." in again.stdout
+    assert created_per_key(store) == {key: 1 for key in spec_keys(load(SHOP).spec)}

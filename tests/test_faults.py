@@ -60,7 +60,7 @@ def converge(connect, url: str, loaded, **options) -> Runs:
 
 def check_crm(server, loaded, before: dict) -> None:
     store = server.emulator.store
-    server.stop()  # held requests are let go unanswered; what is in flight finishes first
+    server.emulator.stop()  # held requests are let go unanswered; what is in flight finishes first
     assert_spec_in_store(store, loaded.spec)
     created = created_per_key(store)
     assert set(created) == spec_keys(loaded.spec)          # everything created, nothing else
