@@ -162,7 +162,7 @@ def test_an_unreadable_value_stops_the_plan_for_a_spec_resource_and_is_left_out_
     other = {"code": "old", "name": "Старый", "group": "new", "ordering": "last"}
     responses.get(STATUSES, json={"success": True, "statuses": {"new": odd, "old": other}})
     wanted = [Status(code="new", name="Новый", group="new")]
-    with pytest.raises(MalformedAnswer, match=r"^statuses.new: the CRM holds a value crmdeploy cannot read "
+    with pytest.raises(AdapterError, match=r"^statuses.new: the CRM holds a value crmdeploy cannot read "
                                               r"\(ordering: Input should be a valid integer"):
         adapter.fetch(BY_NAME["statuses"], wanted)
     with caplog.at_level(logging.WARNING):

@@ -163,12 +163,7 @@ class RetailCrmAdapter:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
             problem = f"a value of the wrong type ({type(exc).__name__})"
-        if spec is not None:  # planning from a guess could overwrite it: stop instead
-            raise MalformedAnswer(f"the CRM holds a value crmdeploy cannot read ({problem}); "
-                                  "fix it in the CRM, or leave this resource out of the spec",
-                                  resource=f"{kind.name}.{key}")
-        log.warning("%s.%s: left out, crmdeploy cannot read it (%s)", kind.name, key, problem)
-        return None
+        return _unreadable(f"{kind.name}.{key}", problem, managed=spec is not None)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -186,6 +181,15 @@ class RetailCrmAdapter:
 
 def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
     return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
+
+
+def _unreadable(address: str, problem: str, *, managed: bool) -> None:
+    """A live item crmdeploy cannot read: if the spec manages it, planning from a guess could
+    overwrite it, so stop; otherwise it is left out (it is not crmdeploy's to change)."""
+    if managed:
+        raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
+                           "or leave this resource out of the spec", resource=address)
+    log.warning("%s: left out, crmdeploy cannot read it (%s)", address, problem)
 
 
 def _noted(value: str, sent: list[str]) -> str:
