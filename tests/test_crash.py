@@ -29,7 +29,13 @@ JOURNAL = Path(".crmdeploy/journal.jsonl")
 def start_apply(url: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the key, pacing off and the secrets come from the fixtures
     return subprocess.Popen([sys.executable, "-m", "crmdeploy", "apply", str(SHOP), "--target", url, "--yes"],
-                            cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A test run in the background inherits an ignored SIGINT; an apply started by a person does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(check, what: str, limit: float = 60.0) -> None:
