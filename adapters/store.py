@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ class Store:
         self.lock = threading.RLock()
         self.resources: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
+        # Writes per resource in this process: (kind, key, "create" | "update") -> count.
+        self.history: Counter[tuple[str, str, str]] = Counter()
         # How many live orders use a resource (kind -> key -> count): orders are not
         # configuration, so only their counts are kept, to flag risky deactivations.
         self.usage: dict[str, dict[str, int]] = {}
@@ -61,7 +64,9 @@ class Store:
     def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
         """Store a whole record; every call is one write."""
         with self.lock:
-            self.resources.setdefault(kind, {})[key] = encode(record)
+            records = self.resources.setdefault(kind, {})
+            self.history[kind, key, "update" if key in records else "create"] += 1
+            records[key] = encode(record)
             self.writes += 1
             self.dirty = True
 

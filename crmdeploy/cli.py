@@ -47,6 +47,10 @@ ApiKeyFileOpt = Annotated[Optional[Path], typer.Option(
     "--api-key-file", envvar="CRMDEPLOY_API_KEY_FILE", show_default=False,
     help="File holding the retailCRM API key (default: the CRMDEPLOY_API_KEY variable). "
          "Never put the key itself on the command line.")]
+InsecureOpt = Annotated[bool, typer.Option(
+    "--insecure", envvar="CRMDEPLOY_INSECURE",
+    help="Do not verify the server's TLS certificate (a test server with a self-signed one). "
+         "Says so on stderr every time: the API key could be intercepted.")]
 
 
 @contextmanager
@@ -145,7 +149,7 @@ def plan(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
     prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
-    api_key_file: ApiKeyFileOpt = None,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False,
 ) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
@@ -160,7 +164,7 @@ def plan(
     options = _options(prune, only, exclude)
     with guard(fmt):
         loaded = load(spec)
-        adapter = open_target(_target(target), api_key_file=api_key_file)
+        adapter = open_target(_target(target), api_key_file=api_key_file, insecure=insecure)
         try:
             planned = plan_spec(loaded, adapter, options)
         finally:
@@ -187,7 +191,7 @@ def apply(
     journal: Annotated[Optional[Path], typer.Option(
         "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
         help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
-    api_key_file: ApiKeyFileOpt = None,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False,
 ) -> None:
     """Make the changes the plan shows, in dependency order; one apply at a time per target.
 
@@ -204,7 +208,7 @@ def apply(
     with guard():
         source = apply_source(spec, _options(prune, only, exclude))
         with session(source.target(target) or _target(None), force_unlock=force_unlock,
-                     api_key_file=api_key_file) as adapter:
+                     api_key_file=api_key_file, insecure=insecure) as adapter:
             planned = source.plan(adapter)
             typer.echo(plan_text(planned.plan, color=_color()), nl=False)
             planned.enforce_safety(force=force)
@@ -237,7 +241,20 @@ def _kind_names() -> list[str]:
 
 
 def main() -> None:
+    _stop_on_sigterm()
     app(prog_name="crmdeploy")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job, `timeout`, a service stop) ends a command like Ctrl-C does:
+    the lock is released on the way out instead of being left behind as a stale one."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 # Commands of other areas live in their own modules and register themselves on `app`.

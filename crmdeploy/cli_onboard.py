@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import SpecArg, TargetOpt, _target, app, guard
+from .cli import InsecureOpt, SpecArg, TargetOpt, _target, app, guard
 from .errors import CrmdeployError
 
 OutOpt = Annotated[Optional[Path], typer.Option(
@@ -40,7 +40,8 @@ def _total(spec: object) -> int:
 
 
 @app.command()
-def export(target: TargetOpt = None, output: OutOpt = None, force: ForceOpt = False) -> None:
+def export(target: TargetOpt = None, output: OutOpt = None, force: ForceOpt = False,
+           insecure: InsecureOpt = False) -> None:
     """Write the live CRM's configuration as a spec: every kind the target can read.
 
     Planning the result against the same target shows no changes. Secrets the CRM does not
@@ -51,7 +52,7 @@ def export(target: TargetOpt = None, output: OutOpt = None, force: ForceOpt = Fa
     from .registry import open_target
 
     with guard():
-        adapter = open_target(_target(target))
+        adapter = open_target(_target(target), insecure=insecure)
         try:
             result = export_spec(adapter)
         finally:

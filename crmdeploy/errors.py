@@ -86,6 +86,11 @@ class UnreachableError(AdapterError):
     """The host could not be reached at all."""
 
 
+class MalformedAnswer(AdapterError):
+    """The server answered, but not as the API promises (not JSON, wrong shape, too large, a
+    redirect). It carries no status, so nothing reads it as "not found"; it is never retried."""
+
+
 class StateError(CrmdeployError):
     """The mock state file is unreadable or of an unknown version."""
 

@@ -129,7 +129,8 @@ def report_text(report: ApplyReport) -> str:
     lines = report_table(report) if report.outcomes else []
     for outcome in report.outcomes:
         if outcome.status is not Status.APPLIED:
-            lines.append(f"  {outcome.status.value:8} {outcome.change.address}: {outcome.message}")
+            address = outcome.change.address  # an adapter's error names the resource too: once is enough
+            lines.append(f"  {outcome.status.value:8} {address}: {outcome.message.removeprefix(address + ': ')}")
     lines.append(f"Apply complete: {report.count(Status.APPLIED)} applied, "
                  f"{report.count(Status.FAILED)} failed, {report.count(Status.SKIPPED)} skipped.")
     return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pytest
@@ -150,6 +151,10 @@ def test_dropped_connections_and_stalls(start_emulator: Start, call, api_key: st
     stalling = seeded(start_emulator, stall_rate=1.0, stall_ms=5000)
     with pytest.raises(requests.ReadTimeout):
         requests.get(stalling.url + "/api/v5/reference/statuses", headers={"X-API-KEY": api_key}, timeout=0.05)
+    # The client gave up after 0.05 s, possibly before the server got to the request: wait for it.
+    deadline = time.monotonic() + 10
+    while stalling.emulator.stats()["stalled"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert stalling.emulator.stats()["stalled"] == 1
 
 
@@ -158,7 +163,8 @@ def test_stats_count_requests_by_method_and_not_themselves(start_emulator: Start
     call(server, "GET", "/api/v5/reference/statuses")
     call(server, "POST", "/api/v5/reference/statuses/x/edit", entity=("status", {"name": "X", "group": "new"}))
     call(server, "POST", "/api/v5/reference/statuses/y/edit", entity=("status", {"name": "Y", "group": "nope"}))
-    stats = requests.get(server.url + "/api/emulator/stats", timeout=5).json()
+    assert requests.get(server.url + "/api/emulator/stats", timeout=5).status_code == 403  # the key, always
+    stats = call(server, "GET", "/api/emulator/stats").json()
     assert stats["requests"] == {"GET": 1, "POST": 2}
     assert stats["writes"] == 2  # the seed group and one status; the refused write changed nothing
 

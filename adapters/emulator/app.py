@@ -1,5 +1,10 @@
 """The emulator's request handling, apart from the socket server: auth, the per-second
-limit, fault injection, routing, and counters tests can read."""
+limit, fault injection, routing, and counters tests can read.
+
+`on_write` is a seam for tests: called with every write request before it is
+handled, it may hold the request (to crash a client mid-apply) or raise `Fail`
+(to make the API refuse one resource).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +22,7 @@ from adapters.store import Store
 
 from . import routes
 from .faults import Fault, Faults, WindowLimiter
-from .resources import Fail
+from .resources import Duplicate, Fail
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +69,35 @@ class Emulator:
         self.count_lock = threading.Lock()
         self.write_lock = threading.Lock()
         self.stopping = threading.Event()
+        self.on_write: Callable[[Request], None] | None = None
+        self.busy = threading.Condition()   # guards `in_flight`: requests being handled
+        self.in_flight = 0
 
     def handle(self, request: Request) -> Reply:
-        if request.path == STATS_PATH:
-            return Reply(200, {"success": True, **self.stats()})
-        self._count(request.method)
-        self._pause(self.settings.latency_ms)
+        with self._tracked():
+            try:
+                if request.path == STATS_PATH:
+                    self._authenticate(request)  # every request needs the key, this one too
+                    return Reply(200, {"success": True, **self.stats()})
+                self._count(request.method)
+                self._pause(self.settings.latency_ms)
+                return self._guarded(request)
+            except Fail as fail:
+                return Reply(fail.status, fail.body)
+            except Exception:  # a bug in the emulator must still answer JSON
+                log.exception("emulator error on %s %s", request.method, request.path)
+                return Reply(500, {"success": False, "errorMsg": "Internal error"})
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        with self.busy:
+            self.in_flight += 1
         try:
-            return self._guarded(request)
-        except Fail as fail:
-            return Reply(fail.status, fail.body)
-        except Exception:  # a bug in the emulator must still answer JSON
-            log.exception("emulator error on %s %s", request.method, request.path)
-            return Reply(500, {"success": False, "errorMsg": "Internal error"})
+            yield
+        finally:
+            with self.busy:
+                self.in_flight -= 1
+                self.busy.notify_all()
 
     def _guarded(self, request: Request) -> Reply:
         if not self.limiter.allow():
@@ -90,6 +112,8 @@ class Emulator:
             return self._fault(Reply(503, {"success": False, "errorMsg": "Service temporarily unavailable"}))
         if plan.fault is Fault.DROP_BEFORE:
             return self._fault(Reply(0, {}, drop=True))
+        if self.stopping.is_set():  # held (stalled) until the server stopped: never handled
+            return Reply(0, {}, drop=True)
         reply = self._route(request)
         if plan.fault is Fault.ERROR_AFTER:
             return self._fault(Reply(500, {"success": False, "errorMsg": "Internal error"}))
@@ -101,8 +125,14 @@ class Emulator:
         route, params = routes.match(self.routes, request.method, request.path)
         if route.method == "GET":
             return Reply(*route.handler(self.store, params, request.query, request.form))
+        if self.on_write is not None:
+            self.on_write(request)
         with self.write_lock:  # one write at a time, each saved before it is acknowledged
-            status, body = route.handler(self.store, params, request.query, request.form)
+            try:
+                status, body = route.handler(self.store, params, request.query, request.form)
+            except Duplicate:
+                self._count("duplicate_creates")  # a create sent again for an existing key
+                raise
             self.store.save()
         return Reply(status, body)
 
@@ -132,10 +162,15 @@ class Emulator:
             counts = dict(self.counts)
         return {"requests": {m: counts.get(m, 0) for m in ("GET", "POST")},
                 "limited": counts.get("limited", 0), "faults": counts.get("faults", 0),
-                "stalled": counts.get("stalled", 0), "writes": self.store.writes}
+                "stalled": counts.get("stalled", 0), "duplicate_creates": counts.get("duplicate_creates", 0),
+                "writes": self.store.writes}
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop handling: held requests are released unanswered, those being handled finish
+        (for up to `grace` seconds), then the state is saved after the last write."""
         self.stopping.set()
+        with self.busy:
+            self.busy.wait_for(lambda: self.in_flight == 0, timeout=grace)
         with self.write_lock:
             self.store.save()
 

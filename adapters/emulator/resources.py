@@ -40,6 +40,10 @@ class Fail(Exception):
             self.body["errors"] = errors
 
 
+class Duplicate(Fail):
+    """A create of a key that exists: what a client that sends a create twice gets."""
+
+
 def entity_id(key: str) -> int:
     """A stable numeric id for an item the store keys by code or email."""
     return zlib.crc32(key.encode()) % 1_000_000 + 1
@@ -115,7 +119,8 @@ def write(store: Store, row: Row, params: dict[str, str], form: dict[str, list[s
     if existing is not None and not creating and _elsewhere(existing, params):
         raise Fail(404, "Not found")
     if creating and existing is not None:
-        raise Fail(400, "Errors in the entity format", {row.api_name(kind.key): f'The code "{key}" is already in use'})
+        raise Duplicate(400, "Errors in the entity format",
+                        {row.api_name(kind.key): f'The code "{key}" is already in use'})
     if not creating and existing is None and row.create:
         raise Fail(404, "Not found")
     resource = validated(kind, row, {**(existing or {}), **data})

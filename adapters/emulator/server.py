@@ -73,6 +73,13 @@ class EmulatorServer(ThreadingHTTPServer):
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{port}"
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (its timeout ended a stalled request) is no error of the server's.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s went away before its answer", client_address)
+            return
+        super().handle_error(request, client_address)
+
     def stop(self) -> None:
         self.emulator.stop()
         self.shutdown()

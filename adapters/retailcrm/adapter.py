@@ -18,12 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from crmdeploy.adapter import Capability
-from crmdeploy.errors import AdapterError
+from crmdeploy.errors import AdapterError, MalformedAnswer
 from crmdeploy.kinds import Kind
-from crmdeploy.secrets import Sensitive
 from crmdeploy.spec.base import Resource
 
-from . import config
+from . import answers, config
 from .mapping import BY_KIND, Row, Write, from_api, to_api
 from .retry import RetryPolicy
 from .transport import Transport
@@ -44,13 +43,18 @@ class RetailCrmAdapter:
 
     @classmethod
     def from_url(cls, url: str, *, api_key_file: str | None = None, api_key: str | None = None,
-                 rate_limit: float | None = None, timeout: tuple[float, float] = (5.0, 30.0),
-                 policy: RetryPolicy | None = None, **_: Any) -> RetailCrmAdapter:
-        """`api_key` is for programs and tests; people use CRMDEPLOY_API_KEY or --api-key-file."""
+                 rate_limit: float | None = None, timeout: float | None = None,
+                 policy: RetryPolicy | None = None, insecure: bool | None = None, **_: Any) -> RetailCrmAdapter:
+        """`api_key` is for programs and tests; people use CRMDEPLOY_API_KEY or --api-key-file.
+        `timeout` (else CRMDEPLOY_TIMEOUT) is how long to wait for an answer before retrying;
+        `insecure` (else CRMDEPLOY_INSECURE=1) turns TLS verification off, with a warning."""
         base = config.base_url(url)
         key = api_key or config.api_key(api_key_file)
-        transport = Transport(base, key, rate_limit=config.rate_limit(rate_limit), timeout=timeout,
-                              policy=policy)
+        verify = not (base.startswith("https://") and config.insecure(insecure))
+        if not verify:
+            _quiet_insecure_warnings()  # said once, above; urllib3 would repeat it for every request
+        transport = Transport(base, key, rate_limit=config.rate_limit(rate_limit), timeout=config.timeout(timeout),
+                              policy=policy, verify=verify)
         return cls(transport, base)
 
     def capability(self, kind: Kind) -> Capability:
@@ -98,24 +102,26 @@ class RetailCrmAdapter:
                 if (found := self._single(row, kind.key_of(resource), _data(kind, resource))) is not None:
                     yield found
             return
-        page = 1
+        endpoint, page = f"GET /api/v5/{row.list}", 1
         while True:
             params = {"limit": PAGE, "page": page} if row.paged else None
             body = self.transport.get(row.list, params, resource=kind.name, rename=row.spec_name)
-            yield from _items(body.get(row.items))
-            pages = body.get("pagination", {}).get("totalPageCount", 0) if row.paged else 0
-            if page >= pages:
+            found = answers.items(body, row.items, endpoint, kind.name)
+            yield from found
+            pages = answers.page_count(body, endpoint, kind.name) if row.paged else 0
+            if page >= pages or not found:  # an empty page ends it, whatever the count claims
                 return
             page += 1
 
     def _single(self, row: Row, key: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        path, where = row.path(row.single, key, data), f"{row.kind}.{key}"
         try:
-            body = self.transport.get(row.path(row.single, key, data), resource=f"{row.kind}.{key}")
+            body = self.transport.get(path, resource=where)
         except AdapterError as exc:
             if exc.status == 404:
                 return None
             raise
-        return body.get(row.item)
+        return answers.item(body, row.item, f"GET /api/v5/{path}", where)
 
     def _exists(self, row: Row, key: str, data: dict[str, Any]) -> bool:
         """Did an earlier create take effect? One GET, not retried (the caller's retry covers it)."""
@@ -141,19 +147,23 @@ class RetailCrmAdapter:
             raise
         return Capability.WRITE
 
-    def _resource(self, kind: Kind, row: Row, entity: Any, wanted: dict[str, Resource]) -> Resource | None:
-        data = from_api(row, entity) if isinstance(entity, dict) else {}
-        spec = wanted.get(data.get(kind.key))
-        for name in row.write_only:  # a server that never returns a secret: take it as the spec has it
-            if name not in data and spec is not None and getattr(spec, name) is not None:
-                data[name] = getattr(spec, name)
+    def _resource(self, kind: Kind, row: Row, entity: dict[str, Any], wanted: dict[str, Resource]) -> Resource | None:
+        key = entity.get(row.api_name(kind.key))
+        if not isinstance(key, str) or not key:
+            raise MalformedAnswer(f'an item of {row.list or row.single} has no "{row.api_name(kind.key)}": '
+                                  f"crmdeploy cannot tell which {kind.title} it is", resource=kind.name)
+        spec = wanted.get(key)
         try:
+            data = from_api(row, entity)
+            for name in row.write_only:  # a server that never returns a secret: take it as the spec has it
+                if name not in data and spec is not None and getattr(spec, name) is not None:
+                    data[name] = getattr(spec, name)
             return kind.model.model_validate(data)
         except ValidationError as exc:
-            where = f"{kind.name}.{data.get(kind.key, '?')}"
-            log.warning("%s: left out, crmdeploy cannot read it (%s)", where,
-                        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-            return None
+            problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
+            problem = f"a value of the wrong type ({type(exc).__name__})"
+        return _unreadable(f"{kind.name}.{key}", problem, managed=spec is not None)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -162,22 +172,36 @@ class RetailCrmAdapter:
 
     def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
-        entity = to_api(row, data, Sensitive.reveal)
+        sent: list[str] = []
+        entity = to_api(row, data, lambda secret: _noted(secret.reveal(), sent))
         form = {row.form: json.dumps(entity)}
         self.transport.post(row.path(template, key, data), form, resource=f"{kind.name}.{key}",
-                            rename=row.spec_name, recheck=recheck)
+                            rename=row.spec_name, recheck=recheck, hide=tuple(sent))
 
 
 def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
     return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
 
 
-def _items(value: Any) -> list[Any]:
-    """A v5 list is an object keyed by code (references) or an array; `{}` and `[]` both mean empty."""
-    if isinstance(value, dict):
-        return list(value.values())
-    return list(value) if isinstance(value, list) else []
+def _unreadable(address: str, problem: str, *, managed: bool) -> None:
+    """A live item crmdeploy cannot read: if the spec manages it, planning from a guess could
+    overwrite it, so stop; otherwise it is left out (it is not crmdeploy's to change)."""
+    if managed:
+        raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
+                           "or leave this resource out of the spec", resource=address)
+    log.warning("%s: left out, crmdeploy cannot read it (%s)", address, problem)
+
+
+def _noted(value: str, sent: list[str]) -> str:
+    sent.append(value)
+    return value
 
 
 def _placeholders(template: str) -> set[str]:
     return set(re.findall(r"\{(\w+)\}", template)) - {"key"}
+
+
+def _quiet_insecure_warnings() -> None:
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)

@@ -9,15 +9,25 @@ https, because the key travels in a header.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from crmdeploy.errors import TargetError
 
+log = logging.getLogger(__name__)
+
 KEY_ENV = "CRMDEPLOY_API_KEY"
 RATE_ENV = "CRMDEPLOY_RATE_LIMIT"
+TIMEOUT_ENV = "CRMDEPLOY_TIMEOUT"
+INSECURE_ENV = "CRMDEPLOY_INSECURE"
 DEFAULT_RATE = 10.0  # retailCRM allows 10 requests/second per key
+CONNECT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 30.0  # seconds to wait for an answer; a stalled request is then retried
+INSECURE_WARNING = ("TLS certificate verification is OFF (--insecure / CRMDEPLOY_INSECURE): anyone on the "
+                    "network path can read the API key. Use it only for a test server with a self-signed "
+                    "certificate.")
 
 
 def base_url(url: str) -> str:
@@ -77,3 +87,29 @@ def rate_limit(value: float | None = None) -> float:
         return float(text)
     except ValueError:
         raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second') from None
+
+
+def timeout(value: float | None = None) -> tuple[float, float]:
+    """(connect, read) timeouts: the read timeout from the option, else CRMDEPLOY_TIMEOUT, else 30 s."""
+    if value is None:
+        text = os.environ.get(TIMEOUT_ENV, "").strip()
+        try:
+            value = float(text) if text else DEFAULT_TIMEOUT
+        except ValueError:
+            raise TargetError(f'{TIMEOUT_ENV}="{text}" is not a number of seconds') from None
+    if not value > 0:
+        raise TargetError(f"the timeout must be a positive number of seconds, not {value}")
+    return (min(CONNECT_TIMEOUT, value), value)
+
+
+def insecure(value: bool | None = None) -> bool:
+    """Whether TLS verification is turned off: only ever when asked (--insecure, or for programs
+    CRMDEPLOY_INSECURE=1), and never silently — every command that does it says so on stderr."""
+    asked = value or os.environ.get(INSECURE_ENV, "").strip().lower() in ("1", "true", "yes")
+    if asked and not _warned:  # once per process: a command may open its target twice
+        _warned.append(True)
+        log.warning(INSECURE_WARNING)
+    return asked
+
+
+_warned: list[bool] = []

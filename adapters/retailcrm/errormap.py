@@ -11,27 +11,42 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from crmdeploy.errors import AdapterError, AuthError, CrmdeployError, TransientError, UnreachableError
+from crmdeploy.errors import (
+    AdapterError,
+    AuthError,
+    CrmdeployError,
+    MalformedAnswer,
+    TransientError,
+    UnreachableError,
+)
 from crmdeploy.secrets import MASK
 
+from .answers import describe, not_json
 from .retry import parse_retry_after, transient_status
 
 AUTH_MESSAGE = "API key rejected or lacks permission"
 _KEY_IN_TEXT = re.compile(r"(apiKey=|X-API-KEY['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]+", re.IGNORECASE)
 
 
-def redact(text: str, key: str | None = None) -> str:
-    """`text` with the API key masked, wherever and however it appears."""
-    if key:
-        text = text.replace(key, MASK)
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with the API key (and any other secret given) masked, wherever and however it appears."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
     return _KEY_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
 
 
-def api_words(body: Any, rename: Callable[[str], str] = str) -> str:
-    """`errorMsg` plus each entry of `errors` (an object or a list), as one line."""
+def api_words(body: Any, rename: Callable[[str], str] = str, hide: tuple[str, ...] = ()) -> str:
+    """`errorMsg` plus each entry of `errors` (an object or a list), as one line; a server that
+    echoes what it was sent (a secret, the key) has those masked in its words."""
+    return redact(_words(body, rename), *hide)
+
+
+def _words(body: Any, rename: Callable[[str], str]) -> str:
     if not isinstance(body, dict):
         return ""
     message = str(body.get("errorMsg") or "").strip()
@@ -46,12 +61,17 @@ def api_words(body: Any, rename: Callable[[str], str] = str) -> str:
 
 
 def from_response(response: requests.Response, body: Any, *, resource: str, target: str,
-                  rename: Callable[[str], str] = str) -> CrmdeployError:
-    """The error an unsuccessful answer means (the caller has checked it is one)."""
+                  rename: Callable[[str], str] = str, endpoint: str = "", raw: bytes = b"",
+                  hide: tuple[str, ...] = ()) -> CrmdeployError:
+    """The error an unsuccessful answer (status >= 400) means."""
     status = response.status_code
-    words = api_words(body, rename)
-    if body is None:
-        words = "the server did not answer with retailCRM JSON (is this an account's address?)"
+    if body is None:  # an HTML error page of a proxy, say: retried if the status says so, never trusted
+        if transient_status(status):
+            return TransientError(f"{endpoint} did not answer with retailCRM JSON ({describe(response, raw)})",
+                                  resource=resource, status=status,
+                                  retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        return not_json(endpoint, status, response, raw, resource)
+    words = api_words(body, rename, hide)
     if status in (401, 403):
         return AuthError(AUTH_MESSAGE + (f" ({words})" if words else ""), resource=target, status=status)
     if transient_status(status):
@@ -61,14 +81,28 @@ def from_response(response: requests.Response, body: Any, *, resource: str, targ
     return AdapterError(words or response.reason or "request failed", resource=resource, status=status)
 
 
+def redirected(endpoint: str, location: str, key: str, resource: str = "") -> MalformedAnswer:
+    """A redirect is not followed: the key would go along to wherever it points."""
+    parts = urlsplit(location)
+    where = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "another path"
+    return MalformedAnswer(f"{endpoint} was redirected to {redact(where, key)}; crmdeploy does not follow "
+                           "redirects, so the API key goes only to the target you named — if the account "
+                           "has moved, use its new address as the target", resource=resource)
+
+
 def from_exception(exc: requests.RequestException, *, url: str, resource: str, key: str) -> CrmdeployError:
     """A request that got no answer: a timeout or reset is transient, anything else unreachable."""
     reason = redact(_reason(exc), key)
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.Timeout) or _named_in_chain(exc, "ReadTimeoutError"):
+        # (a timeout while the body streams in comes wrapped in a ConnectionError)
         return TransientError(f"no answer from {url} in time ({reason})", resource=resource)
     if _is_reset(exc):
         return TransientError(f"connection to {url} was reset ({reason})", resource=resource)
     return UnreachableError(f"cannot reach {url} ({reason})")
+
+
+def _named_in_chain(exc: BaseException, name: str) -> bool:
+    return any(type(e).__name__ == name for e in _chain(exc))
 
 
 def _is_reset(exc: BaseException) -> bool:

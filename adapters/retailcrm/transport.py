@@ -3,6 +3,12 @@
 Requests go to `{base}/api/v5/{path}` with the key in the `X-API-KEY` header
 (never in a URL, so it cannot leak through a logged or quoted address). POST
 bodies are form-encoded; an entity travels as one JSON-string form field.
+
+The key goes to the named host only: redirects are not followed (requests
+would carry a custom header along to any host), TLS certificates are always
+verified unless the user turned that off explicitly, and a plain-http
+(loopback) target is reached directly, never through a proxy from the
+environment. Answers are read up to a size cap and checked (`answers`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from tenacity import RetryCallState
 
 from crmdeploy.errors import AdapterError
 
-from .errormap import api_words, from_exception, from_response
+from . import answers
+from .errormap import api_words, from_exception, from_response, redirected
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -55,14 +62,19 @@ class RateLimiter:
 class Transport:
     def __init__(self, base_url: str, key: str, *, rate_limit: float = 10.0,
                  timeout: tuple[float, float] = (5.0, 30.0), policy: RetryPolicy | None = None,
-                 session: requests.Session | None = None, clock: Clock = time.monotonic):
+                 session: requests.Session | None = None, clock: Clock = time.monotonic,
+                 verify: bool = True, max_body: int = answers.MAX_BODY):
         self.base_url = base_url
         self.key = key
         self.timeout = timeout
+        self.max_body = max_body
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
         self.session = session or requests.Session()
         self.session.headers.update({"X-API-KEY": key, "User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.session.verify = verify
+        if base_url.startswith("http://"):  # loopback only (config.base_url): never via an HTTP_PROXY
+            self.session.trust_env = False
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, resource: str = "",
             rename: Rename = str) -> dict[str, Any]:
@@ -70,33 +82,47 @@ class Transport:
                              f"GET {path}")
 
     def post(self, path: str, form: dict[str, str], *, resource: str = "", rename: Rename = str,
-             recheck: Callable[[], bool] | None = None) -> dict[str, Any]:
+             recheck: Callable[[], bool] | None = None, hide: tuple[str, ...] = ()) -> dict[str, Any]:
         """POST `form`. For a create that is not idempotent, `recheck` is asked before every retry
-        whether the earlier attempt took effect after all; if so, nothing is sent again."""
+        whether the earlier attempt took effect after all; if so, nothing is sent again. `hide`:
+        secrets in the form, masked should the server quote them back in an error."""
         def attempt(number: int) -> dict[str, Any]:
             if recheck and number > 1 and recheck():
                 log.info("POST %s: an earlier attempt took effect; not sending it again", path)
                 return {"success": True}
-            return self.once("POST", path, data=form, resource=resource, rename=rename)
+            return self.once("POST", path, data=form, resource=resource, rename=rename, hide=hide)
         return self._retried(attempt, f"POST {path}", numbered=True)
 
     def once(self, method: str, path: str, *, resource: str = "", rename: Rename = str,
-             **kwargs: Any) -> dict[str, Any]:
+             hide: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
         """One request, no retry: the answer's body, or the error it means."""
         self.limiter.wait()
+        endpoint = f"{method} /api/v5/{path}"
         try:
-            response = self.session.request(method, f"{self.base_url}/api/v5/{path}",
-                                            timeout=self.timeout, **kwargs)
+            with self.session.request(method, f"{self.base_url}/api/v5/{path}", timeout=self.timeout,
+                                      stream=True, allow_redirects=False, **kwargs) as response:
+                raw = answers.read_capped(response, self.max_body, endpoint, resource)
         except requests.RequestException as exc:
             raise from_exception(exc, url=self.base_url, resource=resource, key=self.key) from None
         log.debug("%s /api/v5/%s -> %s", method, path, response.status_code)
-        body = _json(response)
-        if response.status_code < 400 and isinstance(body, dict) and body.get("success") is not False:
-            return body
-        if response.status_code < 400:  # a 2xx that is not JSON, or says success: false
-            words = api_words(body, rename) or "the server did not answer with retailCRM JSON"
-            raise AdapterError(words, resource=resource, status=response.status_code)
-        raise from_response(response, body, resource=resource, target=self.base_url, rename=rename)
+        return self._checked(response, raw, endpoint, resource, rename, (self.key, *hide))
+
+    def _checked(self, response: requests.Response, raw: bytes, endpoint: str, resource: str,
+                 rename: Rename, hide: tuple[str, ...]) -> dict[str, Any]:
+        status, body = response.status_code, answers.parse(raw)
+        if 300 <= status < 400:
+            raise redirected(endpoint, response.headers.get("Location", ""), self.key, resource)
+        if status >= 400:
+            raise from_response(response, body, resource=resource, target=self.base_url, rename=rename,
+                                endpoint=endpoint, raw=raw, hide=hide)
+        if body is None:
+            raise answers.not_json(endpoint, status, response, raw, resource)
+        if isinstance(body, dict) and body.get("success") is False:  # a 2xx that says it failed
+            words = api_words(body, rename, hide) or f'{endpoint} answered "success": false'
+            raise AdapterError(words, resource=resource, status=status)
+        if problem := answers.not_success(endpoint, status, body, resource):
+            raise problem
+        return body
 
     def _retried(self, call: Callable[..., dict[str, Any]], what: str, numbered: bool = False) -> dict[str, Any]:
         for attempt in self.policy.retrying(before_sleep=lambda state: _log_retry(state, what)):
@@ -107,13 +133,6 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
-
-
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _log_retry(state: RetryCallState, what: str) -> None:
