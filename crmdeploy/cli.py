@@ -48,6 +48,12 @@ ApiKeyFileOpt = Annotated[Optional[Path], typer.Option(
     help="File holding the retailCRM API key (default: the CRMDEPLOY_API_KEY variable). "
          "Never put the key itself on the command line.")]
 
+ParallelismOpt = Annotated[Optional[int], typer.Option(
+    "--parallelism", min=1, show_default=False,
+    help="Requests in flight at once against an HTTP target: apply's writes within a dependency level, "
+         "plan's reads of different kinds (default: $CRMDEPLOY_PARALLELISM, else 8; the rate limit "
+         "still sets the pace). The mock target works one at a time.")]
+
 
 @contextmanager
 def guard(fmt: Format = Format.text) -> Iterator[None]:
@@ -145,7 +151,7 @@ def plan(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
     prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
-    api_key_file: ApiKeyFileOpt = None,
+    api_key_file: ApiKeyFileOpt = None, parallelism: ParallelismOpt = None,
 ) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
@@ -160,7 +166,7 @@ def plan(
     options = _options(prune, only, exclude)
     with guard(fmt):
         loaded = load(spec)
-        adapter = open_target(_target(target), api_key_file=api_key_file)
+        adapter = open_target(_target(target), api_key_file=api_key_file, parallelism=parallelism)
         try:
             planned = plan_spec(loaded, adapter, options)
         finally:
@@ -187,7 +193,7 @@ def apply(
     journal: Annotated[Optional[Path], typer.Option(
         "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
         help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
-    api_key_file: ApiKeyFileOpt = None,
+    api_key_file: ApiKeyFileOpt = None, parallelism: ParallelismOpt = None,
 ) -> None:
     """Make the changes the plan shows, in dependency order; one apply at a time per target.
 
@@ -204,7 +210,7 @@ def apply(
     with guard():
         source = apply_source(spec, _options(prune, only, exclude))
         with session(source.target(target) or _target(None), force_unlock=force_unlock,
-                     api_key_file=api_key_file) as adapter:
+                     api_key_file=api_key_file, parallelism=parallelism) as adapter:
             planned = source.plan(adapter)
             typer.echo(plan_text(planned.plan, color=_color()), nl=False)
             planned.enforce_safety(force=force)

@@ -167,7 +167,8 @@ def take_snapshot(planned: Planned, directory: Path = snapshot.SNAPSHOT_DIR) -> 
 
 
 def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None) -> ApplyReport:
-    """Apply the plan, journaling every write before the next begins."""
+    """Apply the plan, journaling every write as it finishes (the journal and `progress` are
+    called on this thread only, one outcome at a time, while writes of a level run in parallel)."""
     record = Journal(journal, planned.plan.target, planned.live).record
 
     def tick(outcome: Outcome) -> None:

@@ -18,6 +18,10 @@ from crmdeploy.errors import TargetError
 KEY_ENV = "CRMDEPLOY_API_KEY"
 RATE_ENV = "CRMDEPLOY_RATE_LIMIT"
 DEFAULT_RATE = 10.0  # retailCRM allows 10 requests/second per key
+WORKERS_ENV = "CRMDEPLOY_PARALLELISM"
+# Requests in flight at once. The rate limiter sets the pace; the pool only has to be big enough
+# that the limiter, not latency, is the limit: 8 keeps 10 requests/second flowing at up to 0.8 s each.
+DEFAULT_WORKERS = 8
 
 
 def base_url(url: str) -> str:
@@ -77,3 +81,18 @@ def rate_limit(value: float | None = None) -> float:
         return float(text)
     except ValueError:
         raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second') from None
+
+
+def workers(value: int | None = None) -> int:
+    """Requests in flight at once: the option, else CRMDEPLOY_PARALLELISM, else 8."""
+    if value is None:
+        text = os.environ.get(WORKERS_ENV, "").strip()
+        if not text:
+            return DEFAULT_WORKERS
+        try:
+            value = int(text)
+        except ValueError:
+            raise TargetError(f'{WORKERS_ENV}="{text}" is not a whole number of parallel requests') from None
+    if value < 1:
+        raise TargetError(f"parallelism must be at least 1 (got {value})")
+    return value

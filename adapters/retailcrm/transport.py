@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from tenacity import RetryCallState
 
 from crmdeploy.errors import AdapterError
@@ -55,13 +56,14 @@ class RateLimiter:
 class Transport:
     def __init__(self, base_url: str, key: str, *, rate_limit: float = 10.0,
                  timeout: tuple[float, float] = (5.0, 30.0), policy: RetryPolicy | None = None,
-                 session: requests.Session | None = None, clock: Clock = time.monotonic):
+                 session: requests.Session | None = None, clock: Clock = time.monotonic,
+                 connections: int = 1):
         self.base_url = base_url
         self.key = key
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
-        self.session = session or requests.Session()
+        self.session = session or _session(connections)
         self.session.headers.update({"X-API-KEY": key, "User-Agent": USER_AGENT, "Accept": "application/json"})
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, resource: str = "",
@@ -107,6 +109,16 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _session(connections: int) -> requests.Session:
+    """A session that keeps a connection open for each of `connections` parallel requests
+    (requests' default pool keeps 10 and drops, with a warning, what is over)."""
+    session = requests.Session()
+    if connections > DEFAULT_POOLSIZE:
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, HTTPAdapter(pool_maxsize=connections))
+    return session
 
 
 def _json(response: requests.Response) -> Any:

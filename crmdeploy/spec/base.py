@@ -63,7 +63,7 @@ def ref(kind: str, of: Any = Code) -> Any:
 class Model(BaseModel):
     """Strict base: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class Resource(Model):
