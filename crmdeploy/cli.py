@@ -7,6 +7,7 @@ imported inside the commands so `crmdeploy --help` starts fast.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -243,7 +244,12 @@ def _kind_names() -> list[str]:
 
 
 def main() -> None:
-    app(prog_name="crmdeploy")
+    try:
+        app(prog_name="crmdeploy")
+    finally:
+        # The process ends here: spare the collection at interpreter exit a scan of every object
+        # a large spec and its live read left behind (0.1 s at 10,000 resources).
+        gc.freeze()
 
 
 # Commands of other areas live in their own modules and register themselves on `app`.
