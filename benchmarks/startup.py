@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,14 +53,18 @@ def environments(folder: Path) -> dict[str, dict[str, str]]:
             "no bytecode cache": {**base, "PYTHONDONTWRITEBYTECODE": "1"}}
 
 
-def wall(cmd: list[str], env: dict[str, str], runs: int, cwd: Path) -> list[float]:
+def timed(cmd: list[str], env: dict[str, str], runs: int, cwd: Path) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run; CPU time is what a busy machine inflates least."""
     subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, check=False)  # warm-up (and compile)
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return times
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return walls, cpus
 
 
 def imported(args: list[str], env: dict[str, str], cwd: Path) -> set[str]:
@@ -74,20 +79,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 runs of each command instead of 15")
     runs = 5 if parser.parse_args().quick else 15
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{runs} runs each, wall seconds: median (min)")
+          f"{runs} runs each; seconds: wall median (wall min) CPU median; load average "
+          f"{os.getloadavg()[0]:.1f} (other processes compete for the cores when it is over 0)")
     bad = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         envs = environments(folder)
-        print(f"{'command':44}" + "".join(f"{name:>22}" for name in envs) + "   imports")
+        print(f"{'command':44}" + "".join(f"{name:>26}" for name in envs) + "   imports")
         for name, args in COMMANDS.items():
             cells = []
             for env in envs.values():
-                times = wall(command(args), env, runs, folder)
-                cells.append(f"{statistics.median(times):.3f} ({min(times):.3f})")
+                walls, cpus = timed(command(args), env, runs, folder)
+                cells.append(f"{statistics.median(walls):.3f} ({min(walls):.3f}) {statistics.median(cpus):.3f}")
             heavy = imported(args, envs["bytecode cached"], folder) if args is not None else set()
             bad += [f"{name} imports {m}" for m in sorted(heavy & NEVER)]
-            print(f"{name:44}" + "".join(f"{c:>22}" for c in cells) + "   " + (" ".join(sorted(heavy)) or "-"))
+            print(f"{name:44}" + "".join(f"{c:>26}" for c in cells) + "   " + (" ".join(sorted(heavy)) or "-"))
     print(f"target: --help and validate under {TARGET} s of wall time (an installed package: bytecode cached)")
     if bad:
         print("FAILED: " + "; ".join(bad))
