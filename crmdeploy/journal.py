@@ -2,10 +2,9 @@
 
 Each line says when, to which target, what (kind, key, action), the result,
 and the resource before and after, with every secret masked. A line is
-flushed and synced as soon as its write finishes, before apply takes up
-anything else, so the journal survives a crash of the apply that wrote it
-(at most the writes in flight at that moment, --parallelism of them, are
-missing).
+flushed and synced as soon as its write finishes, so the journal survives a
+crash of the apply that wrote it; what it can miss is the writes in flight
+at that moment (one, or up to --parallelism over HTTP).
 """
 
 from __future__ import annotations
