@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from crmdeploy.errors import StateError
+from crmdeploy.gcpause import paused_gc
 from crmdeploy.secrets import Sensitive
 
 FORMAT = "crmdeploy-mock"
@@ -39,7 +40,8 @@ class Store:
 
     def _load(self, path: Path) -> None:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with paused_gc():  # a large state is many small dicts with no cycles
+                data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise StateError(f"{path}: not a readable mock state file ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:

@@ -53,3 +53,16 @@ class ReportsUsage(Protocol):
 def usage_of(adapter: Adapter, kind: Kind, key: str) -> int | None:
     """The usage count, or None for an adapter without `usage` (it stays optional)."""
     return adapter.usage(kind, key) if isinstance(adapter, ReportsUsage) else None
+
+
+@runtime_checkable
+class Concurrent(Protocol):
+    """Optional: a target that takes several requests at once (its own pacing keeps it in bounds)."""
+
+    workers: int   # how many writes (and reads of different kinds) may be in flight together
+
+
+def workers_of(adapter: Adapter) -> int:
+    """How many requests to keep in flight: 1 for a target that does not say (an in-process
+    one gains nothing from threads)."""
+    return max(1, int(adapter.workers)) if isinstance(adapter, Concurrent) else 1

@@ -7,6 +7,7 @@ imported inside the commands so `crmdeploy --help` starts fast.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -51,6 +52,12 @@ InsecureOpt = Annotated[bool, typer.Option(
     "--insecure", envvar="CRMDEPLOY_INSECURE",
     help="Do not verify the server's TLS certificate (a test server with a self-signed one). "
          "Says so on stderr every time: the API key could be intercepted.")]
+
+ParallelismOpt = Annotated[Optional[int], typer.Option(
+    "--parallelism", min=1, show_default=False,
+    help="Requests in flight at once against an HTTP target: apply's writes within a dependency level, "
+         "plan's reads of different kinds (default: $CRMDEPLOY_PARALLELISM, else 8; the rate limit "
+         "still sets the pace). The mock target works one at a time.")]
 
 
 @contextmanager
@@ -149,7 +156,7 @@ def plan(
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
     prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
-    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
 ) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
@@ -164,7 +171,8 @@ def plan(
     options = _options(prune, only, exclude)
     with guard(fmt):
         loaded = load(spec)
-        adapter = open_target(_target(target), api_key_file=api_key_file, insecure=insecure)
+        adapter = open_target(_target(target), api_key_file=api_key_file, insecure=insecure,
+                              parallelism=parallelism)
         try:
             planned = plan_spec(loaded, adapter, options)
         finally:
@@ -191,7 +199,7 @@ def apply(
     journal: Annotated[Optional[Path], typer.Option(
         "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
         help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
-    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
 ) -> None:
     """Make the changes the plan shows, in dependency order; one apply at a time per target.
 
@@ -208,7 +216,7 @@ def apply(
     with guard():
         source = apply_source(spec, _options(prune, only, exclude))
         with session(source.target(target) or _target(None), force_unlock=force_unlock,
-                     api_key_file=api_key_file, insecure=insecure) as adapter:
+                     api_key_file=api_key_file, insecure=insecure, parallelism=parallelism) as adapter:
             planned = source.plan(adapter)
             typer.echo(plan_text(planned.plan, color=_color()), nl=False)
             planned.enforce_safety(force=force)
@@ -242,7 +250,12 @@ def _kind_names() -> list[str]:
 
 def main() -> None:
     _stop_on_sigterm()
-    app(prog_name="crmdeploy")
+    try:
+        app(prog_name="crmdeploy")
+    finally:
+        # The process ends here: spare the collection at interpreter exit a scan of every object
+        # a large spec and its live read left behind (0.1 s at 10,000 resources).
+        gc.freeze()
 
 
 def _stop_on_sigterm() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +49,19 @@ class Options:
 
 @dataclass(frozen=True)
 class Planned:
-    """A plan with what it was made from: the live read, its fingerprint, the thresholds."""
+    """A plan with what it was made from: the live read, what the target could do, the thresholds."""
 
     plan: Plan
     live: Live
-    fingerprint: Fingerprint
+    capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
     safety: Safety
     desired: Mapping[str, list[Resource]] = field(default_factory=dict)
+
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """A hash of every live object read. Only a saved plan needs it, so it is made on demand
+        (from the same read: the live objects are immutable)."""
+        return take(self.live, self.capabilities)
 
     @property
     def steps(self) -> int:
@@ -78,7 +85,7 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     live = read_live(adapter, desired)
     full = make_plan(loaded, adapter, prune=options.prune, live=live)
     plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
-    return Planned(plan, live, take(live, _capabilities(adapter)), loaded.spec.safety, desired)
+    return Planned(plan, live, _capabilities(adapter), loaded.spec.safety, desired)
 
 
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
@@ -94,10 +101,10 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
     live = read_live(adapter, desired)
-    current = take(live, _capabilities(adapter))
-    if changed := differences(saved.fingerprint, current):
+    planned = Planned(saved.plan, live, _capabilities(adapter), saved.safety, desired)
+    if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
-    return Planned(saved.plan, live, current, saved.safety, desired)
+    return planned
 
 
 def _stale(saved: savedplan.SavedPlan, target: str, changed: list[str]) -> RefusedError:
@@ -167,7 +174,8 @@ def take_snapshot(planned: Planned, directory: Path = snapshot.SNAPSHOT_DIR) -> 
 
 
 def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None) -> ApplyReport:
-    """Apply the plan, journaling every write before the next begins."""
+    """Apply the plan, journaling every write as it finishes (the journal and `progress` are
+    called on this thread only, one outcome at a time, while writes of a level run in parallel)."""
     record = Journal(journal, planned.plan.target, planned.live).record
 
     def tick(outcome: Outcome) -> None:

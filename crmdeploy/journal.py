@@ -2,8 +2,9 @@
 
 Each line says when, to which target, what (kind, key, action), the result,
 and the resource before and after, with every secret masked. A line is
-flushed and synced before the next write starts, so the journal survives a
-crash of the apply that wrote it.
+flushed and synced as soon as its write finishes, so the journal survives a
+crash of the apply that wrote it; what it can miss is the writes in flight
+at that moment (one, or up to --parallelism over HTTP).
 """
 
 from __future__ import annotations

@@ -79,6 +79,8 @@ def _read(path: Path) -> Document:
 
 def _merge(documents: list[Document]) -> Document:
     """Concatenate each kind's list across files; other top-level keys must agree."""
+    if len(documents) == 1 and isinstance(documents[0].data, dict):
+        return documents[0]  # nothing to merge, no path to shift
     merged = Document({})
     for doc in documents:
         if not isinstance(doc.data, dict):

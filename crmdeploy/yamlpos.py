@@ -24,9 +24,11 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 
 Path = tuple
 STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+SPECIAL_KEYS = (MERGE_TAG, "tag:yaml.org,2002:value")  # keys flatten_mapping rewrites
 SAFE_DEPTH = 2_000
 BRACKETS = re.compile(r"[\[\]{}]")
-LONG_LINE = re.compile(r"[^\n]{%d}" % (SAFE_DEPTH // 2))
+LONG_LINE = re.compile(r"^[^\n]{%d}" % (SAFE_DEPTH // 2), re.MULTILINE)  # tried at line starts only
 
 
 @dataclass
@@ -166,20 +168,22 @@ class _Builder:
     def value(self, node: yaml.Node, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
             self.error(node, path, f"the document is nested more than {MAX_DEPTH} levels deep")
-        self.doc.positions.setdefault(path, self.mark(node))
+        if path not in self.doc.positions:  # a mapping's value is located at its key already
+            self.doc.positions[path] = self.mark(node)
+        if type(node) is yaml.ScalarNode:  # most nodes: tested first
+            scalar = self.scalar(node)
+            if isinstance(scalar, str) and "${" in scalar and (env := parse_env_ref(scalar)):
+                self.doc.secrets.append((path, env))
+                return Sensitive.from_env(env)
+            return scalar
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.value(child, path + (i,)) for i, child in enumerate(node.value)]
-        scalar = self.scalar(node)
-        if isinstance(scalar, str) and (env := parse_env_ref(scalar)):
-            self.doc.secrets.append((path, env))
-            return Sensitive.from_env(env)
-        return scalar
+        return [self.value(child, path + (i,)) for i, child in enumerate(node.value)]
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict:
-        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
-        self.constructor.flatten_mapping(node)  # YAML merge keys (`<<: *base`) go first
+        explicit = sum(1 for k, _ in node.value if k.tag != MERGE_TAG)
+        if any(k.tag in SPECIAL_KEYS for k, _ in node.value):
+            self.constructor.flatten_mapping(node)  # YAML merge keys (`<<: *base`) go first
         merged = len(node.value) - explicit
         result: dict = {}
         for index, (key_node, value_node) in enumerate(node.value):

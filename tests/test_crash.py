@@ -26,9 +26,9 @@ TOTAL = 106  # resources in shop.yaml, all created by the first apply
 JOURNAL = Path(".crmdeploy/journal.jsonl")
 
 
-def start_apply(url: str, cwd: Path) -> subprocess.Popen[str]:
+def start_apply(url: str, cwd: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the key, pacing off and the secrets come from the fixtures
-    return subprocess.Popen([sys.executable, "-m", "crmdeploy", "apply", str(SHOP), "--target", url, "--yes"],
+    return subprocess.Popen([sys.executable, "-m", "crmdeploy", "apply", str(SHOP), "--target", url, "--yes", *extra],
                             cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=_ctrl_c_as_in_a_terminal)
 
@@ -102,7 +102,8 @@ def test_two_applies_at_once_one_proceeds_the_other_fails_at_once_and_the_crm_en
     server = start_emulator()
     store, gate = server.emulator.store, Gate(20)
     server.emulator.on_write = gate
-    first = start_apply(server.url, tmp_path)
+    # One write at a time, so no write of the first apply is still arriving while the second runs.
+    first = start_apply(server.url, tmp_path, "--parallelism", "1")
     try:
         assert gate.reached.wait(60), "the first apply never reached its 21st write"
         seen = requests_seen(server)

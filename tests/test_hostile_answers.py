@@ -151,6 +151,9 @@ def test_a_page_count_that_never_ends_stops_at_the_first_empty_page(adapter):
 
 @responses.activate
 def test_a_single_item_answer_without_the_item_is_not_absent(adapter, secrets_env):
+    # A real account has no list of integration modules, so they are read one by one.
+    responses.get(BASE + "/api/v5/integration-modules", status=404,
+                  json={"success": False, "errorMsg": "API method not found"})
     responses.get(BASE + "/api/v5/integration-modules/cdek", json={"success": True})
     with pytest.raises(MalformedAnswer, match='GET /api/v5/integration-modules/cdek: "integrationModule" is null'):
         adapter.fetch(BY_NAME["integrations"], load(SHOP).spec.resources("integrations"))

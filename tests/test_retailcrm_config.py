@@ -63,6 +63,26 @@ def test_rate_limit_option_then_environment_then_default(monkeypatch: pytest.Mon
         config.rate_limit()
 
 
+def test_parallelism_option_then_environment_then_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.mock import MockAdapter
+    from crmdeploy.adapter import workers_of
+
+    monkeypatch.delenv("CRMDEPLOY_PARALLELISM", raising=False)
+    assert config.workers() == config.DEFAULT_WORKERS == 8
+    monkeypatch.setenv("CRMDEPLOY_PARALLELISM", "3")
+    assert config.workers() == 3 and config.workers(5) == 5
+    adapter = open_target("http://127.0.0.1:9", api_key="k")
+    assert workers_of(adapter) == 3
+    big = open_target("http://127.0.0.1:9", api_key="k", parallelism=32)
+    pool = big.transport.session.get_adapter("http://127.0.0.1:9").poolmanager
+    assert pool.connection_pool_kw["maxsize"] == 32  # a kept-alive connection for each request in flight
+    assert workers_of(MockAdapter()) == 1  # in-process: threads would only add overhead
+    for bad in ("many", "0"):
+        monkeypatch.setenv("CRMDEPLOY_PARALLELISM", bad)
+        with pytest.raises(TargetError, match="parallel"):
+            config.workers()
+
+
 def test_registry_opens_the_http_adapter_with_options(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("CRMDEPLOY_API_KEY", raising=False)
     key_file = tmp_path / "key"

@@ -182,7 +182,9 @@ def test_update_sends_only_the_changed_fields_and_the_path_fields(adapter) -> No
 
 
 @responses.activate
-def test_integrations_are_read_one_by_one_and_secrets_kept_when_not_returned(adapter) -> None:
+def test_integrations_are_read_one_by_one_where_there_is_no_list_and_secrets_kept(adapter) -> None:
+    # A real account has no list of integration modules: the extension answers 404, once.
+    responses.get(V5 + "integration-modules", status=404, json={"success": False, "errorMsg": "API method not found"})
     module = {"code": "cdek", "name": "СДЭК", "active": True, "kind": "delivery", "baseUrl": "https://x"}
     responses.get(V5 + "integration-modules/cdek", json={"success": True, "integrationModule": module})
     responses.get(V5 + "integration-modules/post", status=404, json={"success": False, "errorMsg": "Not found"})
@@ -191,6 +193,19 @@ def test_integrations_are_read_one_by_one_and_secrets_kept_when_not_returned(ada
               Integration(code="post", kind="delivery")]
     [cdek] = adapter.fetch(BY_NAME["integrations"], wanted)
     assert cdek == wanted[0]  # the API never returns credentials: they are taken as the spec has them
+    assert adapter.fetch(BY_NAME["integrations"], wanted) == [cdek]
+    paths = [c.request.path_url for c in responses.calls]
+    assert paths.count("/api/v5/integration-modules") == 1 and len(paths) == 5
+
+
+@responses.activate
+def test_integrations_are_read_in_one_request_where_the_server_lists_them(adapter) -> None:
+    modules = [{"code": c, "name": c.upper(), "active": True, "kind": "delivery"} for c in ("cdek", "post")]
+    responses.get(V5 + "integration-modules", json={"success": True, "integrationModules": modules})
+    wanted = [Integration(code=c, kind="delivery", credentials={"token": Sensitive("t")}) for c in ("post", "cdek")]
+    live = adapter.fetch(BY_NAME["integrations"], wanted)
+    assert sorted(i.code for i in live) == ["cdek", "post"] and len(responses.calls) == 1
+    assert all(i.credentials == {"token": Sensitive("t")} for i in live)
 
 
 @responses.activate

@@ -49,47 +49,62 @@ def entity_id(key: str) -> int:
     return zlib.crc32(key.encode()) % 1_000_000 + 1
 
 
-def _user(store: Store, api: dict[str, Any]) -> dict[str, Any]:
-    groups = {g["code"]: g for g in store.records("user_groups")}
+Memo = dict[str, Any]  # lookups shared by the items of one answer, so a list stays linear
+
+
+def _user(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
     api["id"] = entity_id(api["email"])
     api["groups"] = [{"id": entity_id(g["code"]), "code": g["code"],
-                      "name": groups.get(g["code"], {}).get("name", g["code"])} for g in api.get("groups", [])]
+                      "name": (store.get("user_groups", g["code"]) or {}).get("name", g["code"])}
+                     for g in api.get("groups", [])]
     return api
 
 
-def _group_members(store: Store, api: dict[str, Any]) -> dict[str, Any]:
-    members = [s["code"] for s in store.records("statuses") if s.get("group") == api["code"]]
-    return {**api, "process": False, "statuses": sorted(members)}
+def _group_members(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
+    if "members" not in memo:
+        memo["members"] = {}
+        for status in store.records("statuses"):
+            memo["members"].setdefault(status.get("group"), []).append(status["code"])
+    return {**api, "process": False, "statuses": sorted(memo["members"].get(api["code"], []))}
 
 
-def _with_id(store: Store, api: dict[str, Any]) -> dict[str, Any]:
+def _with_id(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
     return {"id": entity_id(api["code"]), **api}
 
 
-DECORATE: dict[str, Callable[[Store, dict[str, Any]], dict[str, Any]]] = {
+DECORATE: dict[str, Callable[[Store, dict[str, Any], Memo], dict[str, Any]]] = {
     "users": _user, "user_groups": _with_id, "status_groups": _group_members, "delivery_types": _with_id,
 }
 
 
-def wire(store: Store, row: Row, record: dict[str, Any]) -> dict[str, Any]:
+def wire(store: Store, row: Row, record: dict[str, Any], memo: Memo | None = None) -> dict[str, Any]:
     """A stored record as the API shows it; a secret only ever as its salted digest."""
     api = to_api(row, record, Sensitive.digest)
-    return DECORATE.get(row.kind, lambda _s, a: a)(store, api)
+    decorate = DECORATE.get(row.kind)
+    return decorate(store, api, {} if memo is None else memo) if decorate else api
 
 
 def list_items(store: Store, row: Row, query: dict[str, list[str]]) -> dict[str, Any]:
-    items = [wire(store, row, r) for r in store.records(row.kind)]
-    items = [i for i in items if _matches(i, filters(query))]
+    wanted, memo = filters(query), {}
+    items: list[dict[str, Any]] = store.records(row.kind)
+    if wanted:  # filters are on the API's fields: wire every item to match them
+        items = [i for i in (wire(store, row, r, memo) for r in items) if _matches(i, wanted)]
     body: dict[str, Any] = {"success": True}
     if row.paged:
-        limit, page = _int(query, "limit", 20), _int(query, "page", 1)
-        if limit not in PAGE_SIZES or page < 1:
-            raise Fail(400, "Errors in the input parameters", {"limit" if limit not in PAGE_SIZES else "page": INVALID})
-        body["pagination"] = {"limit": limit, "totalCount": len(items), "currentPage": page,
-                              "totalPageCount": math.ceil(len(items) / limit)}
-        items = items[(page - 1) * limit: page * limit]
+        items, body["pagination"] = _page(items, query)
+    if not wanted:  # wire only the page asked for
+        items = [wire(store, row, r, memo) for r in items]
     body[row.items] = {i["code"]: i for i in items} if row.keyed else items
     return body
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    limit, page = _int(query, "limit", 20), _int(query, "page", 1)
+    if limit not in PAGE_SIZES or page < 1:
+        raise Fail(400, "Errors in the input parameters", {"limit" if limit not in PAGE_SIZES else "page": INVALID})
+    pagination = {"limit": limit, "totalCount": len(items), "currentPage": page,
+                  "totalPageCount": math.ceil(len(items) / limit)}
+    return items[(page - 1) * limit: page * limit], pagination
 
 
 def one_item(store: Store, row: Row, params: dict[str, str]) -> dict[str, Any]:

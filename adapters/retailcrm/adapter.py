@@ -36,26 +36,31 @@ PROBE_KEY = "crmdeploy-probe"
 class RetailCrmAdapter:
     name = "retailcrm"
 
-    def __init__(self, transport: Transport, target: str):
+    def __init__(self, transport: Transport, target: str, workers: int = 1):
         self.transport = transport
         self.target = target
+        self.workers = workers   # requests in flight at once (apply's writes, plan's reads of kinds)
         self.found: dict[str, Capability] = {}
+        self.unlisted: set[str] = set()   # kinds whose extension list this server lacks
 
     @classmethod
     def from_url(cls, url: str, *, api_key_file: str | None = None, api_key: str | None = None,
-                 rate_limit: float | None = None, timeout: float | None = None,
-                 policy: RetryPolicy | None = None, insecure: bool | None = None, **_: Any) -> RetailCrmAdapter:
+                 rate_limit: float | None = None, parallelism: int | None = None,
+                 timeout: float | None = None, policy: RetryPolicy | None = None,
+                 insecure: bool | None = None, **_: Any) -> RetailCrmAdapter:
         """`api_key` is for programs and tests; people use CRMDEPLOY_API_KEY or --api-key-file.
         `timeout` (else CRMDEPLOY_TIMEOUT) is how long to wait for an answer before retrying;
-        `insecure` (else CRMDEPLOY_INSECURE=1) turns TLS verification off, with a warning."""
+        `insecure` (else CRMDEPLOY_INSECURE=1) turns TLS verification off, with a warning;
+        `parallelism` (else CRMDEPLOY_PARALLELISM) is how many requests may be in flight at once."""
         base = config.base_url(url)
         key = api_key or config.api_key(api_key_file)
         verify = not (base.startswith("https://") and config.insecure(insecure))
         if not verify:
             _quiet_insecure_warnings()  # said once, above; urllib3 would repeat it for every request
+        workers = config.workers(parallelism)
         transport = Transport(base, key, rate_limit=config.rate_limit(rate_limit), timeout=config.timeout(timeout),
-                              policy=policy, verify=verify)
-        return cls(transport, base)
+                              policy=policy, verify=verify, connections=workers)
+        return cls(transport, base, workers)
 
     def capability(self, kind: Kind) -> Capability:
         row = BY_KIND[kind.name]
@@ -65,9 +70,9 @@ class RetailCrmAdapter:
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource] | None:
         row = BY_KIND[kind.name]
         try:
-            entities = list(self._entities(row, kind, desired))
+            entities = self._entities(row, kind, desired)
         except AdapterError as exc:
-            if exc.status == 404 and row.ext_list:
+            if exc.status == 404 and row.ext_list and not row.single:
                 self.found[kind.name] = Capability.NONE
                 return None
             raise
@@ -96,12 +101,20 @@ class RetailCrmAdapter:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def _entities(self, row: Row, kind: Kind, desired: Sequence[Resource]) -> Iterator[dict[str, Any]]:
-        if row.list is None:  # no list endpoint: read the spec's items one by one
-            for resource in desired:
-                if (found := self._single(row, kind.key_of(resource), _data(kind, resource))) is not None:
-                    yield found
-            return
+    def _entities(self, row: Row, kind: Kind, desired: Sequence[Resource]) -> list[dict[str, Any]]:
+        if row.list and kind.name not in self.unlisted:
+            try:
+                return list(self._listed(row, kind))
+            except AdapterError as exc:
+                if not (exc.status == 404 and row.ext_list and row.single):
+                    raise
+                log.info("%s: the server has no list of them; reading them one by one", kind.name)
+                self.unlisted.add(kind.name)
+        # No list endpoint: read the spec's items one by one.
+        found = (self._single(row, kind.key_of(r), _data(kind, r)) for r in desired)
+        return [entity for entity in found if entity is not None]
+
+    def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
         endpoint, page = f"GET /api/v5/{row.list}", 1
         while True:
             params = {"limit": PAGE, "page": page} if row.paged else None

@@ -174,6 +174,9 @@ ROWS: tuple[Row, ...] = (
     Row("integrations", "integrationModule", "integration-modules/{key}/edit",
         (CODE, NAME, f("kind"), ACTIVE, f("base_url"), f("settings"),
          f("credentials", "credentials", same, secrets_from_api), f("delivery_types")),
+        # The real API reads modules only one by one; the list is an extension (one request for
+        # all of them) and the adapter falls back to one by one where a server lacks it.
+        list="integration-modules", items="integrationModules", ext_list=True,
         single="integration-modules/{key}", item="integrationModule",
         partial=False, write_only=("credentials",)),
 )

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from tenacity import RetryCallState
 
 from crmdeploy.errors import AdapterError
@@ -63,14 +64,14 @@ class Transport:
     def __init__(self, base_url: str, key: str, *, rate_limit: float = 10.0,
                  timeout: tuple[float, float] = (5.0, 30.0), policy: RetryPolicy | None = None,
                  session: requests.Session | None = None, clock: Clock = time.monotonic,
-                 verify: bool = True, max_body: int = answers.MAX_BODY):
+                 verify: bool = True, max_body: int = answers.MAX_BODY, connections: int = 1):
         self.base_url = base_url
         self.key = key
         self.timeout = timeout
         self.max_body = max_body
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
-        self.session = session or requests.Session()
+        self.session = session or _session(connections)
         self.session.headers.update({"X-API-KEY": key, "User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.verify = verify
         if base_url.startswith("http://"):  # loopback only (config.base_url): never via an HTTP_PROXY
@@ -133,6 +134,16 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _session(connections: int) -> requests.Session:
+    """A session that keeps a connection open for each of `connections` parallel requests
+    (requests' default pool keeps 10 and drops, with a warning, what is over)."""
+    session = requests.Session()
+    if connections > DEFAULT_POOLSIZE:
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, HTTPAdapter(pool_maxsize=connections))
+    return session
 
 
 def _log_retry(state: RetryCallState, what: str) -> None:

@@ -63,7 +63,9 @@ def ref(kind: str, of: Any = Code) -> Any:
 class Model(BaseModel):
     """Strict base: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: a model's validator is built when first used, not at import, so `validate`
+    # builds one schema (the whole Spec) instead of one per class as the modules load.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class Resource(Model):
