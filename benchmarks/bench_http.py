@@ -151,7 +151,8 @@ def start_server(rate: float, latency_ms: int) -> tuple[subprocess.Popen, str]:
 
 
 def server_stats(url: str) -> dict:
-    with urllib.request.urlopen(f"{url}/api/emulator/stats") as answer:
+    request = urllib.request.Request(f"{url}/api/emulator/stats", headers={"X-API-KEY": KEY})
+    with urllib.request.urlopen(request) as answer:
         return json.load(answer)
 
 
