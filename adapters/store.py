@@ -16,7 +16,7 @@ from typing import Any
 
 from crmdeploy.errors import StateError
 from crmdeploy.gcpause import paused_gc
-from crmdeploy.secrets import Sensitive
+from crmdeploy.secrets import Sensitive, map_leaves
 
 FORMAT = "crmdeploy-mock"
 VERSION = 1
@@ -99,13 +99,7 @@ class Store:
 
 
 def encode(value: Any) -> Any:
-    if isinstance(value, Sensitive):
-        return {SECRET_TAG: value.digest()}
-    if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
-    return value
+    return map_leaves(value, lambda v: {SECRET_TAG: v.digest()} if isinstance(v, Sensitive) else v)
 
 
 def decode(value: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .kinds import BY_NAME, ORDER
-from .secrets import MASK, Sensitive
+from .secrets import MASK, Sensitive, map_leaves
 from .spec.base import Resource
 
 FORMAT_VERSION = 1
@@ -112,14 +112,14 @@ class Plan:
 
 def plain(value: Any) -> Any:
     """A value as JSON-ready data with every secret masked."""
+    return map_leaves(value, _plain_leaf)
+
+
+def _plain_leaf(value: Any) -> Any:
     if isinstance(value, Sensitive):
         return MASK
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
     return value
 
 

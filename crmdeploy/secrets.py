@@ -105,6 +105,18 @@ def _validate(value: Any) -> Sensitive:
     raise ValueError(PLAIN_SECRET)
 
 
+def map_leaves(value: Any, leaf: Any) -> Any:
+    """`leaf` applied to every value inside dicts, lists and tuples (which become lists).
+
+    The one walk behind every place a secret is masked, stored as a digest or sent.
+    """
+    if isinstance(value, dict):
+        return {k: map_leaves(v, leaf) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [map_leaves(v, leaf) for v in value]
+    return leaf(value)
+
+
 def parse_env_ref(text: str) -> str | None:
     """The variable name in `${env:NAME}`, or None when the text is not one."""
     match = ENV_REF.match(text)

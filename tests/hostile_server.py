@@ -3,14 +3,13 @@ body of the wrong shape, a gzip bomb, a redirect), and every other request as us
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from adapters.emulator import Emulator, EmulatorServer, Settings
-from adapters.emulator.server import Handler
+from adapters.emulator.server import Handler, serving
 from adapters.store import Store
 
 
@@ -47,10 +46,5 @@ def hostile(api_key: str, canned: dict[tuple[str, str], Canned], store: Store | 
     server = EmulatorServer(Emulator(store or Store(), Settings(api_key=api_key, rate_limit=0)))
     server.RequestHandlerClass = HostileHandler
     server.canned, server.hits = canned, []
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.stop()
-        thread.join(timeout=5)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TextIO
+from typing import ContextManager, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from .app import Emulator, Request
@@ -86,10 +86,14 @@ class EmulatorServer(ThreadingHTTPServer):
         self.server_close()
 
 
-@contextmanager
-def running(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[EmulatorServer]:
+def running(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> ContextManager[EmulatorServer]:
     """The emulator serving on a background thread (port 0: any free port) until the block ends."""
-    server = EmulatorServer(emulator, host, port)
+    return serving(EmulatorServer(emulator, host, port))
+
+
+@contextmanager
+def serving(server: EmulatorServer) -> Iterator[EmulatorServer]:
+    """`server` serving on a background thread until the block ends, then stopped."""
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="emulator", daemon=True)
     thread.start()
     try:

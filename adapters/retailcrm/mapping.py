@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-from crmdeploy.secrets import Sensitive
+from crmdeploy.secrets import Sensitive, map_leaves
 
 Convert = Callable[[Any], Any]
 
@@ -197,10 +197,4 @@ def from_api(row: Row, entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secrets(value: Any, secret: Callable[[Sensitive], str]) -> Any:
-    if isinstance(value, Sensitive):
-        return secret(value)
-    if isinstance(value, dict):
-        return {k: _secrets(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_secrets(v, secret) for v in value]
-    return value
+    return map_leaves(value, lambda v: secret(v) if isinstance(v, Sensitive) else v)
