@@ -7,10 +7,8 @@ the snapshot taken before apply and the journal of writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,74 +16,19 @@ from . import lock, savedplan, snapshot
 from .adapter import Adapter
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
-from .fingerprint import Fingerprint, differences, take
+from .fingerprint import differences
 from .journal import Journal
-from .kinds import KINDS
 from .loader import LoadedSpec, load
-from .plan import Action, Plan
 from .progress import Tick
-from .registry import open_target
-from .reversibility import annotate
-from .run import make_plan, read_live
-from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .registry import identity, open_target
+from .run import Options, Planned, capabilities, plan_spec, read_live
 from .spec.base import Resource
-from .spec.settings import Safety
 from .statedir import LOCK_DIR
 
-Live = Mapping[str, list[Resource] | None]
+__all__ = ["Options", "Planned", "plan_spec", "save_plan", "replan_saved", "apply_source", "session",
+           "take_snapshot", "execute"]
+
 MAX_LISTED = 20
-
-
-@dataclass(frozen=True)
-class Options:
-    prune: bool = False
-    only: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    def data(self) -> dict[str, Any]:
-        return {"prune": self.prune, "only": list(self.only), "exclude": list(self.exclude)}
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A plan with what it was made from: the live read, what the target could do, the thresholds."""
-
-    plan: Plan
-    live: Live
-    capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
-    safety: Safety
-    desired: Mapping[str, list[Resource]] = field(default_factory=dict)
-
-    @cached_property
-    def fingerprint(self) -> Fingerprint:
-        """A hash of every live object read. Only a saved plan needs it, so it is made on demand
-        (from the same read: the live objects are immutable)."""
-        return take(self.live, self.capabilities)
-
-    @property
-    def steps(self) -> int:
-        """How many outcomes apply reports: every change but the unmanaged ones."""
-        return sum(1 for c in self.plan.changes if c.action is not Action.UNMANAGED)
-
-    def violations(self) -> list[Violation]:
-        return violations(self.plan, self.live, self.safety)
-
-    def enforce_safety(self, *, force: bool) -> None:
-        enforce(self.violations(), force=force)
-
-
-def _capabilities(adapter: Adapter) -> dict[str, str]:
-    return {k.name: adapter.capability(k).name.lower() for k in KINDS}
-
-
-def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
-    only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
-    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-    live = read_live(adapter, desired)
-    full = make_plan(loaded, adapter, prune=options.prune, live=live)
-    plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
-    return Planned(plan, live, _capabilities(adapter), loaded.spec.safety, desired)
 
 
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
@@ -101,7 +44,7 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
     live = read_live(adapter, desired)
-    planned = Planned(saved.plan, live, _capabilities(adapter), saved.safety, desired)
+    planned = Planned(saved.plan, live, capabilities(adapter), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
     return planned
@@ -156,12 +99,9 @@ def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
 @contextmanager
 def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR,
             **options: Any) -> Iterator[Adapter]:
-    """The target opened under its lock, and closed (state persisted) before the lock is released."""
-    probe = open_target(url, **options)  # only to learn the target's safe identity, which keys the lock
-    identity = probe.target
-    probe.close()
-    with lock.hold(identity, force_unlock=force_unlock, directory=lock_dir):
-        # Opened again under the lock, so it reads what the previous holder left.
+    """The target opened once, under its lock (keyed by the URL's identity, so it reads what the
+    previous holder left), and closed (state persisted) before the lock is released."""
+    with lock.hold(identity(url), force_unlock=force_unlock, directory=lock_dir):
         adapter = open_target(url, **options)
         try:
             yield adapter

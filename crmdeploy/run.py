@@ -1,22 +1,76 @@
-"""The use cases the CLI composes: read the live CRM, make a plan, apply it."""
+"""The one planning path: build the desired state, read the live CRM, diff, select, annotate.
+
+`plan_spec` is the only function that does it; `make_plan` is its plain-Plan shorthand for
+programs and tests. A saved plan is not planned again: `deploy.replan_saved` only reads the
+live CRM (`read_live`) to prove it unchanged.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from .adapter import Adapter, Capability, workers_of
 from .diff import diff_all
+from .fingerprint import Fingerprint, take
 from .gcpause import paused_gc
 from .kinds import KINDS, Kind
 from .loader import LoadedSpec
-from .plan import Plan
+from .plan import Action, Plan
+from .reversibility import annotate
+from .safety import Violation, enforce, violations
+from .selection import parse_all, select
 from .spec.base import Resource
+from .spec.settings import Safety
 
 log = logging.getLogger(__name__)
 
+Live = Mapping[str, list[Resource] | None]
 
-def read_live(adapter: Adapter, desired: dict[str, list[Resource]] | None = None
+
+@dataclass(frozen=True)
+class Options:
+    prune: bool = False
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def data(self) -> dict[str, Any]:
+        return {"prune": self.prune, "only": list(self.only), "exclude": list(self.exclude)}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan with what it was made from: the live read, what the target could do, the thresholds."""
+
+    plan: Plan
+    live: Live
+    capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
+    safety: Safety
+    desired: Mapping[str, list[Resource]] = field(default_factory=dict)
+
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """A hash of every live object read. Only a saved plan needs it, so it is made on demand
+        (from the same read: the live objects are immutable)."""
+        return take(self.live, self.capabilities)
+
+    @property
+    def steps(self) -> int:
+        """How many outcomes apply reports: every change but the unmanaged ones."""
+        return sum(1 for c in self.plan.changes if c.action is not Action.UNMANAGED)
+
+    def violations(self) -> list[Violation]:
+        return violations(self.plan, self.live, self.safety)
+
+    def enforce_safety(self, *, force: bool) -> None:
+        enforce(self.violations(), force=force)
+
+
+def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = None
               ) -> dict[str, list[Resource] | None]:
     """One fetch per kind; None for a kind the target cannot read.
 
@@ -36,15 +90,26 @@ def read_live(adapter: Adapter, desired: dict[str, list[Resource]] | None = None
             return dict(zip((k.name for k in KINDS), pool.map(fetch, KINDS)))
 
 
-def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False,
-              live: dict[str, list[Resource] | None] | None = None) -> Plan:
-    """The plan for `loaded`; `live` is what `read_live` gave, when the caller read it already."""
+def capabilities(adapter: Adapter) -> dict[str, str]:
+    return {k.name: adapter.capability(k).name.lower() for k in KINDS}
+
+
+def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
+    """The plan for `loaded` against the adapter's CRM, with what it was made from."""
+    only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
     if missing := sorted({env for _, env in loaded.unset_secrets()}):
         log.warning("secrets not set in the environment: %s; plan compares them as unknown "
                     "and apply will refuse until they are set", ", ".join(missing))
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-        live = read_live(adapter, desired) if live is None else live
+        live = read_live(adapter, desired)
         writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
-        return Plan.of(adapter.target, diff_all(desired, live, writable, prune=prune))
+        changes = diff_all(desired, live, writable, prune=options.prune)
+    full = Plan.of(adapter.target, changes)
+    plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
+    return Planned(plan, live, capabilities(adapter), loaded.spec.safety, desired)
 
+
+def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
+    """Just the plan: `plan_spec` for programs and tests that need no selection or safety."""
+    return plan_spec(loaded, adapter, Options(prune=prune)).plan
