@@ -19,7 +19,7 @@ from .errors import RefusedError, SavedPlanError
 from .fingerprint import differences
 from .journal import Journal
 from .loader import LoadedSpec, load
-from .progress import Tick
+from .progress import Step, Tick
 from .registry import identity, open_target
 from .run import Options, Planned, capabilities, plan_spec, read_live
 from .spec.base import Resource
@@ -35,7 +35,7 @@ def save_plan(path: Path, planned: Planned, options: Options) -> None:
     savedplan.write(path, planned.plan, planned.fingerprint, planned.safety, options.data())
 
 
-def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
+def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter, progress: Step | None = None) -> Planned:
     """The saved plan as it is, once the target proves unchanged since it was made."""
     if adapter.target != saved.plan.target:
         raise RefusedError(f"{saved.source} was made for {saved.plan.target}, not {adapter.target}")
@@ -43,7 +43,7 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
-    live = read_live(adapter, desired)
+    live = read_live(adapter, desired, progress)
     planned = Planned(saved.plan, live, capabilities(adapter), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
@@ -59,7 +59,9 @@ def _stale(saved: savedplan.SavedPlan, target: str, changed: list[str]) -> Refus
 
 
 class SpecSource:
-    """Apply from a spec: plan afresh under the lock."""
+    """Apply from a spec: plan afresh under the lock (and ask, on a terminal, before writing)."""
+
+    reviewed = False
 
     def __init__(self, loaded: LoadedSpec, options: Options):
         self.loaded, self.options = loaded, options
@@ -67,12 +69,15 @@ class SpecSource:
     def target(self, given: str | None) -> str | None:
         return given
 
-    def plan(self, adapter: Adapter) -> Planned:
-        return plan_spec(self.loaded, adapter, self.options)
+    def plan(self, adapter: Adapter, progress: Step | None = None) -> Planned:
+        return plan_spec(self.loaded, adapter, self.options, progress)
 
 
 class SavedSource:
-    """Apply a saved plan: exactly its changes, if the target has not moved."""
+    """Apply a saved plan: exactly its changes, if the target has not moved. Its review was the
+    `plan` that saved it, so apply does not ask again (as Terraform applies a saved plan)."""
+
+    reviewed = True
 
     def __init__(self, saved: savedplan.SavedPlan):
         self.saved = saved
@@ -80,8 +85,8 @@ class SavedSource:
     def target(self, given: str | None) -> str | None:
         return given or self.saved.plan.target
 
-    def plan(self, adapter: Adapter) -> Planned:
-        return replan_saved(self.saved, adapter)
+    def plan(self, adapter: Adapter, progress: Step | None = None) -> Planned:
+        return replan_saved(self.saved, adapter, progress)
 
 
 def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:

@@ -7,11 +7,13 @@ placeholders whose variables the user sets).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .adapter import Adapter
 from .kinds import BY_NAME, KINDS, ORDER, Kind
+from .run import read_live
 from .spec.base import Resource
 from .spec.root import Spec, SpecBase, check_spec
 from .yamlpos import dotted
@@ -31,15 +33,12 @@ class Exported:
         return sum(len(self.spec.resources(k.name)) for k in KINDS)
 
 
-def export_spec(adapter: Adapter) -> Exported:
-    """One fetch per kind; resources sorted so the same CRM always exports the same text."""
-    lists: dict[str, list[Resource]] = {}
-    unreadable: list[str] = []
-    for kind in KINDS:
-        live = adapter.fetch(kind)
-        if live is None:
-            unreadable.append(kind.name)
-        lists[kind.name] = live or []
+def export_spec(adapter: Adapter, progress: Callable[[str], None] | None = None) -> Exported:
+    """One fetch per kind (side by side where the target allows); resources sorted so the same CRM
+    always exports the same text. `progress` hears of each kind read."""
+    live = read_live(adapter, progress=progress)
+    unreadable = [kind.name for kind in KINDS if live[kind.name] is None]
+    lists: dict[str, list[Resource]] = {kind.name: live[kind.name] or [] for kind in KINDS}
     for name in ORDER:  # dependency order: a parent kind is sorted before its children
         kind = BY_NAME[name]
         lists[name] = sorted(lists[name], key=lambda r, k=kind: _sort_key(k, r, lists))

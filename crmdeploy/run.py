@@ -8,7 +8,7 @@ live CRM (`read_live`) to prove it unchanged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -70,39 +70,50 @@ class Planned:
         enforce(self.violations(), force=force)
 
 
-def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = None
-              ) -> dict[str, list[Resource] | None]:
-    """One fetch per kind; None for a kind the target cannot read.
+def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = None,
+              progress: Callable[[str], None] | None = None) -> dict[str, list[Resource] | None]:
+    """One fetch per kind; None for a kind the target cannot read. `progress` is called with
+    each kind's name once it is read, on the calling thread.
 
     Kinds are read side by side on a target that takes parallel requests (its pages one after
     another), so a plan waits out the latency of a few requests rather than of every one."""
     desired = desired or {}
+    progress = progress or (lambda name: None)
 
     def fetch(kind: Kind) -> list[Resource] | None:
         return adapter.fetch(kind, desired.get(kind.name, []))
 
     workers = min(workers_of(adapter), len(KINDS))
+    live: dict[str, list[Resource] | None] = {}
     with paused_gc():  # thousands of small live objects, no cycles
         if workers == 1:
-            return {kind.name: fetch(kind) for kind in KINDS}
+            for kind in KINDS:
+                live[kind.name] = fetch(kind)
+                progress(kind.name)
+            return live
         with ThreadPoolExecutor(workers, "crmdeploy-read") as pool:
             # map() hands results back in KINDS order and raises the first failing kind's error.
-            return dict(zip((k.name for k in KINDS), pool.map(fetch, KINDS)))
+            for kind, read in zip(KINDS, pool.map(fetch, KINDS)):
+                live[kind.name] = read
+                progress(kind.name)
+        return live
 
 
 def capabilities(adapter: Adapter) -> dict[str, str]:
     return {k.name: adapter.capability(k).name.lower() for k in KINDS}
 
 
-def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
-    """The plan for `loaded` against the adapter's CRM, with what it was made from."""
+def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options(),
+              progress: Callable[[str], None] | None = None) -> Planned:
+    """The plan for `loaded` against the adapter's CRM, with what it was made from; `progress`
+    hears of each kind read."""
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
     if missing := sorted({env for _, env in loaded.unset_secrets()}):
         log.warning("secrets not set in the environment: %s; plan compares them as unknown "
                     "and apply will refuse until they are set", ", ".join(missing))
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-        live = read_live(adapter, desired)
+        live = read_live(adapter, desired, progress)
         writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
         changes = diff_all(desired, live, writable, prune=options.prune)
     full = Plan.of(adapter.target, changes)

@@ -23,6 +23,8 @@ from ._common import (
     color,
     deploy_options,
     guard,
+    note,
+    reading,
     target_or_default,
 )
 
@@ -46,7 +48,7 @@ def plan(
     from ..deploy import plan_spec, save_plan
     from ..loader import load
     from ..registry import open_target
-    from ..render import RENDERERS
+    from ..render import RENDERERS, plan_markdown
 
     options = deploy_options(prune, only, exclude)
     with guard(fmt):
@@ -54,14 +56,20 @@ def plan(
         adapter = open_target(target_or_default(target), api_key_file=api_key_file, insecure=insecure,
                               parallelism=parallelism)
         try:
-            planned = plan_spec(loaded, adapter, options)
+            with reading() as progress:
+                planned = plan_spec(loaded, adapter, options, progress)
         finally:
             adapter.close()
-        typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
+        if fmt is Format.markdown:
+            full = f"every change is in the saved plan {out}" if out else (
+                f"`crmdeploy plan {spec}` without `-f markdown` prints every change")
+            typer.echo(plan_markdown(planned.plan, full=full), nl=False)
+        else:
+            typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
     with guard():  # the plan is on stdout already; what follows reports on stderr only
         planned.enforce_safety(force=force)
         if out is not None:
             save_plan(out, planned, options)
-            typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
+            note(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}")
     if detailed_exitcode and planned.plan.has_changes:
         raise typer.Exit(EXIT_CHANGES)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import OutOpt, OverwriteOpt, SpecArg, guard, total_resources, write_spec
+from ._common import OutOpt, OverwriteOpt, SpecArg, guard, note, total_resources, write_spec
 
 app = typer.Typer(help="The ТЗ workbook: a spec as an Excel file and back.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False, rich_markup_mode=None)
@@ -28,7 +28,7 @@ def xlsx_import(
             typer.echo(f"Warning: {warning}", err=True)
         where = write_spec(imported.spec, output, f"Imported from {workbook.name} by `crmdeploy xlsx import`.",
                            force)
-        typer.echo(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.", err=True)
+        note(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.")
 
 
 @app.command("export")
@@ -44,4 +44,4 @@ def xlsx_export(
 
     with guard():
         save_workbook(load(spec).spec, output, force=force)
-        typer.echo(f"Wrote {output}.", err=True)
+        note(f"Wrote {output}.")
