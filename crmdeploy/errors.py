@@ -12,6 +12,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REFUSED = 3
+EXIT_MANUAL = 4        # only manual steps pending (--detailed-exitcode)
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
 
 
 class CrmdeployError(Exception):
@@ -115,3 +118,9 @@ class RefusedError(CrmdeployError):
     """A safety check refused the plan, or a saved plan is stale (exit code 3)."""
 
     exit_code = EXIT_REFUSED
+
+
+class UsageError(CrmdeployError):
+    """The command line itself is wrong (conflicting or malformed options): exit code 64."""
+
+    exit_code = EXIT_USAGE
