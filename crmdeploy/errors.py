@@ -95,6 +95,10 @@ class StateError(CrmdeployError):
     """The mock state file is unreadable or of an unknown version."""
 
 
+class JournalError(CrmdeployError):
+    """The journal file cannot be written (checked before the first write of an apply)."""
+
+
 class AbortedError(CrmdeployError):
     """The user declined the confirmation, or apply could not ask for one."""
 
