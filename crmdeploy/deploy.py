@@ -23,7 +23,7 @@ from .progress import Step, Tick
 from .registry import identity, open_target
 from .run import Options, Planned, capabilities, plan_spec, read_live
 from .spec.base import Resource
-from .statedir import LOCK_DIR
+from .statedir import lock_file
 
 __all__ = ["Options", "Planned", "plan_spec", "save_plan", "replan_saved", "apply_source", "session",
            "take_snapshot", "execute"]
@@ -102,11 +102,16 @@ def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
 
 
 @contextmanager
-def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR,
+def session(url: str, *, force_unlock: bool = False, lock_dir: Path | None = None,
             **options: Any) -> Iterator[Adapter]:
-    """The target opened once, under its lock (keyed by the URL's identity, so it reads what the
-    previous holder left), and closed (state persisted) before the lock is released."""
-    with lock.hold(identity(url), force_unlock=force_unlock, directory=lock_dir):
+    """The target opened once, under its lock, and closed (state persisted) before the lock is
+    released. The lock is keyed by the real target however it is spelled (`registry.identity`, which
+    needs no adapter: no probe is opened) and kept where every invocation finds it
+    (`statedir.lock_file`), unless `lock_dir` says otherwise; opened under the lock, the adapter
+    reads what the previous holder left."""
+    real = identity(url)
+    path = lock.lock_path(real, lock_dir) if lock_dir is not None else lock_file(real)
+    with lock.hold(real, force_unlock=force_unlock, path=path):
         adapter = open_target(url, **options)
         try:
             yield adapter

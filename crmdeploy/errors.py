@@ -114,6 +114,10 @@ class StateError(CrmdeployError):
     """The mock state file is unreadable or of an unknown version."""
 
 
+class JournalError(CrmdeployError):
+    """The journal file cannot be written (checked before the first write of an apply)."""
+
+
 class AbortedError(CrmdeployError):
     """The user declined the confirmation, or apply could not ask for one."""
 
@@ -134,3 +138,9 @@ class RefusedError(CrmdeployError):
     """A safety check refused the plan, or a saved plan is stale (exit code 3)."""
 
     exit_code = EXIT_REFUSED
+
+
+class UsageError(CrmdeployError):
+    """The command line itself is wrong (conflicting or malformed options): exit code 64."""
+
+    exit_code = EXIT_USAGE

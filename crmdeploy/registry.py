@@ -4,7 +4,6 @@ so a mock run never imports an HTTP stack."""
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +21,14 @@ ADAPTERS = {
 
 
 def open_target(url: str, **options: Any) -> Adapter:
-    module_name, _, class_name = ADAPTERS[_scheme(url)].partition(":")
+    scheme = urlsplit(url).scheme
+    if not scheme or "://" not in url:
+        raise TargetError(f'target "{url}" is not a URL; use mock://PATH or https://ACCOUNT.retailcrm.ru')
+    path = ADAPTERS.get(scheme)
+    if path is None:
+        known = ", ".join(f"{s}://" for s in ADAPTERS)
+        raise TargetError(f'no adapter for "{scheme}://" targets (known: {known})')
+    module_name, _, class_name = path.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -30,49 +36,36 @@ def open_target(url: str, **options: Any) -> Adapter:
     return getattr(module, class_name).from_url(url, **options)
 
 
-def identity(url: str) -> str:
-    """One name per target however its URL is spelled, without opening it (no adapter, no key,
-    no request): what keys the target's lock. Never holds credentials or a query.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
 
-    mock://PATH → mock:// + the real absolute path (`./a.json`, `a.json` and a symlink to it are
-    one target); http(s) → lower-case scheme and host, loopback names as 127.0.0.1, the default
-    port and a trailing /api/v5 dropped. An in-memory `mock://` is every time a new CRM."""
-    scheme = _scheme(url)
+
+def identity(url: str) -> str:
+    """The real target a URL names, however it is spelled: what keys its lock.
+
+    `mock://s.json`, `mock://./s.json` and the absolute path (symlinks followed) from any
+    folder are one target; so are `https://Shop.RetailCRM.ru:443/api/v5/` and
+    `https://shop.retailcrm.ru`, and `http://localhost:8080` and `http://127.0.0.1:8080`.
+    It never holds credentials (they are dropped), so it is safe to print and to hash."""
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
     if scheme == "mock":
-        path = url[len("mock://"):]
-        return f"mock://{os.path.realpath(path)}" if path else "mock://"
+        return f"mock://{os.path.realpath(rest)}" if rest else "mock://"
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if _is_loopback(host):
+    host = (parts.hostname or "").rstrip(".")
+    if host in LOOPBACK_NAMES:
         host = "127.0.0.1"
-    elif ":" in host:
-        host = f"[{host}]"
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        pass
+    host = f"[{host}]" if ":" in host else host
     try:
         port = parts.port
     except ValueError:
-        raise TargetError(f'target "{url}" has an invalid port') from None
-    port_text = f":{port}" if port and port != {"http": 80, "https": 443}[scheme] else ""
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path = parts.path.rstrip("/")
     for suffix in ("/api/v5", "/api"):
         path = path.removesuffix(suffix)
-    return f"{scheme}://{host}{port_text}{path.rstrip('/')}"
-
-
-def _scheme(url: str) -> str:
-    """The scheme of a target URL that names a known adapter, else a TargetError."""
-    scheme = urlsplit(url).scheme
-    if not scheme or "://" not in url:
-        raise TargetError(f'target "{url}" is not a URL; use mock://PATH or https://ACCOUNT.retailcrm.ru')
-    if scheme not in ADAPTERS:
-        known = ", ".join(f"{s}://" for s in ADAPTERS)
-        raise TargetError(f'no adapter for "{scheme}://" targets (known: {known})')
-    return scheme
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return f"{scheme}://{netloc}{path}"
