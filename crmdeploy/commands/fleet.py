@@ -16,6 +16,9 @@ import typer
 from ..errors import EXIT_OK, UsageError
 from ._common import Format, guard
 
+OptionalSpecArg = Annotated[Optional[Path], typer.Argument(
+    help="A spec file, or a folder of *.yaml files merged (default with -t NAME, --all: the project "
+         "target's spec list).", show_default=False)]
 ProjectOpt = Annotated[Optional[Path], typer.Option(
     "--project", envvar="CRMDEPLOY_PROJECT", show_default=False,
     help="The project file naming the targets (default: crmdeploy.yaml in the current folder).")]
@@ -61,10 +64,12 @@ def selected(project: Any, all_targets: bool, targets: str | None) -> list[Any]:
 
 
 def single(spec: Path | None, target: str | None, project_file: Path | None, var: list[str] | None,
-           api_key_file: Path | None, *, apply: bool = False) -> Single:
-    """The target `-t` names (a URL, or a project target) and the spec to use for it."""
+           api_key_file: Path | None, *, saved_ok: bool = False) -> Single:
+    """The target `-t` names (a URL, or a project target) and the spec loaded for it (None when
+    SPEC is a saved plan)."""
     from ..loader import load
     from ..project import is_url
+    from ..savedplan import sniff
     from ..targets import load_target, resolve
     from ..variables import parse_assignments
 
@@ -72,12 +77,19 @@ def single(spec: Path | None, target: str | None, project_file: Path | None, var
     if target is None or is_url(target):
         if spec is None:
             raise UsageError("give a SPEC (file or folder), or -t NAME of a project target, or --all")
-        return Single(target, None if apply else load(spec, values), _key_file(api_key_file))
+        return Single(target, None if saved_ok and sniff(spec) else load(spec, values), _key_file(api_key_file))
     chosen = resolve(target, project_of(project_file))
     keys = chosen.key_options(exclusive=False) or _key_file(api_key_file)
     if spec is not None:
-        return Single(chosen.url, None if apply else load(spec, {**chosen.vars, **values}), keys)
+        return Single(chosen.url, None if saved_ok and sniff(spec) else load(spec, {**chosen.vars, **values}), keys)
     return Single(chosen.url, load_target(chosen, values), keys)
+
+
+def spec_source(loaded: Any, options: Any) -> Any:
+    from ..deploy import SpecSource
+
+    loaded.require_secrets()
+    return SpecSource(loaded, options)
 
 
 def _key_file(api_key_file: Path | None) -> dict[str, Any]:
@@ -109,13 +121,13 @@ def report(results: list[Any], fmt: Format, columns: tuple[str, ...]) -> int:
 
 
 def plan_many(project_file: Path | None, all_targets: bool, targets: str | None, fmt: Format,
-              run: Any) -> int:
+              var: list[str] | None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import PLAN_COLUMNS, plan_one
 
     with guard(fmt):
+        run = run_options(var, fmt=fmt.value, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets)
-        run = _with(run, fmt=fmt.value)
         results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name)
     code = report(results, fmt, PLAN_COLUMNS)
     if run.out is not None:
@@ -124,11 +136,13 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
     return code
 
 
-def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool, run: Any) -> int:
+def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool,
+               var: list[str] | None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import APPLY_COLUMNS, apply_one
 
     with guard():
+        run = run_options(var, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
         results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name)
@@ -141,15 +155,15 @@ def is_plan_folder(path: Path) -> bool:
     return path.is_dir() and any(sniff(p) for p in path.glob("*.json") if p.is_file())
 
 
-def apply_folder(folder: Path, project_file: Path | None, targets: str | None, yes: bool, run: Any) -> int:
+def apply_folder(folder: Path, project_file: Path | None, targets: str | None, **options: Any) -> int:
     """`apply DIR`: the plans `plan --all --out DIR` saved, one per target, each exactly as saved."""
     from ..fleet import run_all
     from ..targets import APPLIED_DIR, APPLY_COLUMNS, apply_saved_one, saved_plans
 
     with guard():
+        run = run_options(None, **options)
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
-        items = saved_plans(folder, project_of(project_file), names)
-        _need_yes(yes, f"{len(items)} saved plans", "")
+        items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
         results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name)
     code = report(results, Format.text, APPLY_COLUMNS)
     if code != EXIT_OK:
@@ -162,14 +176,7 @@ def apply_folder(folder: Path, project_file: Path | None, targets: str | None, y
 
 def _need_yes(yes: bool, what: str, review: str) -> None:
     if not yes:
-        hint = f" (review first with {review})" if review else ""
-        raise UsageError(f"applying to {what} at once asks no questions: pass --yes{hint}")
-
-
-def _with(run: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(run, **changes)
+        raise UsageError(f"applying to {what} at once asks no questions: pass --yes (review first with {review})")
 
 
 def validate_project(project_file: Path | None, var: list[str] | None) -> int:
