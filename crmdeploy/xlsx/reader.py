@@ -22,9 +22,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import Problem, SpecError
 from ..loader import validate_document
-from ..secrets import Sensitive, parse_env_ref
+from ..secrets import Sensitive, parse_env_ref, secret_env_name
 from ..spec.root import SpecBase
-from ..specfile import env_name
 from ..yamlpos import Document, dotted
 from .book import Book, CellLocation, Rec, text
 from .grammar import Parsed, parse_trigger, split_cell
@@ -269,7 +268,12 @@ def _credentials(book: Book, raw: str, owner: str, field_name: str, where: CellL
                 for m in (ENV_LINES.match(line) for line in lines)}
     if env := parse_env_ref(raw.strip()):
         return {field_name: Sensitive.from_env(env)}
-    env = unique(env_name(owner, field_name), names)
+    env = first = secret_env_name(owner, field_name)
+    n = 1
+    while env in names:
+        n += 1
+        env = f"{first}_{n}"
+    names.add(env)
     book.warn(where, header, f"пароль/ключ не записан в спецификацию: задайте переменную окружения {env} "
               f"(в спецификации — ${{env:{env}}})")
     return {field_name: Sensitive.from_env(env)}

@@ -80,15 +80,16 @@ def read_statuses(book: Book, found: Found, sheet: str) -> None:
         name, _ = found.get(values, "name")
         group, _ = found.get(values, "group")
         cells = filled(values)
-        label = text(group) if found.has("group") else (text(values[cells[0]]) if len(cells) == 1 else "")
+        label = group if found.has("group") else (values[cells[0]] if len(cells) == 1 else None)
+        label = label if isinstance(label, str) or label is None else text(label)
         if not text(name):
-            if label:
+            if text(label):
                 current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=True)
             else:
                 _skipped(book, found, sheet, r, values, "статуса в retailCRM")
             continue
         if text(group):
-            current = _group(book, groups, text(group), sheet, r, found, values, row_of_its_own=False)
+            current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=False)
         rec = book.new("statuses", sheet, r)
         if current is None:
             book.error(rec.row, "Группа статусов", "у статуса нет группы: добавьте над ним строку с названием "
@@ -117,7 +118,8 @@ def _group(book: Book, groups: dict[str, Rec], name: str, sheet: str, r: int, fo
         rec.extra["key"] = key
         book.put(rec, "name", name, book.at(sheet, r, 1), "Группа статусов")
         rec.base = standard_group(name) or translit(name)
-        rec.data["ordering"] = len(groups) * 10
+        if not found.has("ordering"):
+            rec.data["ordering"] = len(groups) * 10
     if row_of_its_own:   # a group row: its Код, Порядок and Активен cells are the group's
         _code(book, rec, found, values, rec.base)
         _fields(book, rec, found, values, {"ordering": ("ordering", "int"), "active": ("active", "bool")})

@@ -157,16 +157,20 @@ def parse_rights(area: str, raw: Any) -> tuple[list[str], list[str]]:
         actions = [a for a, _, _ in ACTIONS] if text not in ("да", "+") else ["view"]
         return [f"{area}_{a}" for a in actions], []
     found, unknown = [], []
-    for part in re.split(r"\s*(?:,|;|\bи\b)\s*", text):
+    for part in re.split(r"[,;/\n]|\s+и\s+", str(raw).casefold().replace("ё", "е")):
+        part = norm(part)
         if not part:
             continue
-        action = next((a for a, word, more in ACTIONS if part == word or part in more
-                       or part.startswith(word[:5])), None)
-        if action:
-            found.append(f"{area}_{action}")
+        words = [part] if _action(part) else part.split()
+        if all(_action(w) for w in words):
+            found += [f"{area}_{_action(w)}" for w in words]
         else:
             unknown.append(part)
     return found, unknown
+
+
+def _action(word: str) -> str | None:
+    return next((a for a, name, more in ACTIONS if word == name or word in more or word.startswith(name[:5])), None)
 
 
 # --- money, numbers, delays ---------------------------------------------------------------------------
