@@ -346,3 +346,15 @@ def test_a_workbook_without_titles_or_the_template_tabs(tmp_path):
     imported = read_workbook(path)
     assert [(s.code, s.group) for s in imported.spec.statuses] == [("novyy", "new"), ("perezvonit", "new")]
     assert any("вкладка «Общее» не из шаблона" in m for m in messages(imported.warnings))
+
+
+def test_the_template_command_writes_a_blank_workbook_that_imports(runner, tmp_path):
+    path = tmp_path / "ТЗ.xlsx"
+    result = runner.invoke(app, ["xlsx", "template", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"crmdeploy xlsx import {path}" in result.stderr
+    again = runner.invoke(app, ["xlsx", "template", "-o", str(path)])
+    assert again.exit_code == 1 and "--force" in again.stderr
+    imported = runner.invoke(app, ["xlsx", "import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "{code: approval, name: Согласование, ordering: 20}" in imported.stdout
