@@ -12,12 +12,15 @@ from pydantic import Field, create_model
 from ..kinds import BY_NAME, KINDS
 from . import plainsecrets
 from .base import Model, Resource, iter_refs
+from .people import AccessNote
 from .settings import Safety
 
 
 class SpecBase(Model):
     version: Literal[1] = 1
     safety: Safety = Field(default_factory=Safety)
+    # The ТЗ's Доступы logins: notes for the people doing the roll-out, not CRM resources.
+    access_notes: list[AccessNote] = Field(default_factory=list)
 
     def resources(self, kind: str) -> list[Resource]:
         return getattr(self, kind)
