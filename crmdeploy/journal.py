@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .apply import Outcome, Status
+from .errors import JournalError
 from .kinds import BY_NAME
 from .plan import Action, Change, plain
 from .spec.base import Resource
@@ -42,6 +43,22 @@ class Journal:
         self.live = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()}
                      for kind, resources in live.items()}
         self._lock = threading.Lock()
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Fail before the first write if the journal cannot be written; start on a fresh line
+        when a process that died left its last line half written."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab+") as out:
+                end = out.seek(0, os.SEEK_END)
+                if end:
+                    out.seek(end - 1)
+                    if out.read(1) != b"\n":
+                        out.write(b"\n")
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot write the journal ({exc.strerror or exc}); "
+                               "nothing was applied") from None
 
     def line(self, outcome: Outcome) -> dict[str, Any]:
         change = outcome.change
@@ -61,8 +78,12 @@ class Journal:
             return
         text = json.dumps(self.line(outcome), ensure_ascii=False, sort_keys=True) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                raise JournalError(f"{self.path}: cannot write the journal ({exc.strerror or exc}); "
+                                   f"stopped after {outcome.change.address}, which was "
+                                   f"{outcome.status.value}") from None
