@@ -18,6 +18,7 @@ from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
 from .fingerprint import differences
 from .journal import Journal
+from .kinds import BY_NAME
 from .loader import LoadedSpec, load
 from .progress import Step, Tick
 from .registry import identity, open_target
@@ -47,6 +48,10 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter, progress: Step | 
     planned = Planned(saved.plan, live, capabilities(adapter), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
+    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in live.items()}
+    if unseen := savedplan.undisplayed(saved, by_key):
+        raise SavedPlanError(f"{saved.source}: the plan would write what it does not show, so it is refused:\n"
+                             + "\n".join(f"  {line}" for line in unseen[:MAX_LISTED]) + "\nMake a new plan.")
     return planned
 
 
