@@ -37,7 +37,7 @@ def xlsx_import(
 def xlsx_export(
     spec: SpecArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
-                                         show_default=False)],
+                                         show_default=False)] = ...,  # required (`...`: older typer too)
     force: OverwriteOpt = False,
 ) -> None:
     """Write a spec as the ТЗ workbook a client reads: Доступы, Статусы, Пользователи, Коммуникации,
