@@ -19,7 +19,7 @@ from crmdeploy.gcpause import paused_gc
 from crmdeploy.secrets import Sensitive, map_leaves
 
 FORMAT = "crmdeploy-mock"
-VERSION = 1
+VERSION = 2          # 2: custom fields keyed "ENTITY/CODE"; a version 1 file is migrated on load
 SECRET_TAG = "$sensitive"
 
 
@@ -44,8 +44,13 @@ class Store:
                 data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise StateError(f"{path}: not a readable mock state file ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file")
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") not in (1, VERSION):
+            found = data.get("version") if isinstance(data, dict) and data.get("format") == FORMAT else None
+            detail = f" (it is version {found}: written by a newer crmdeploy?)" if found is not None else ""
+            raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file{detail}")
+        if data["version"] == 1:
+            data = migrate_v1(data, path)
+            self.dirty = True   # saved as version 2 when the adapter closes
         self.resources = data.get("resources", {})
         self.writes = int(data.get("writes", 0))
         self.usage = data.get("usage", {})
@@ -96,6 +101,28 @@ class Store:
             out.write(body)
         os.replace(tmp, self.path)
         self.dirty = False
+
+
+def migrate_v1(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Version 1 keyed a custom field by its code alone; version 2 by "ENTITY/CODE"."""
+    fields = data.get("resources", {}).get("custom_fields", {})
+    if not isinstance(fields, dict):
+        raise StateError(f"{path}: custom_fields is not a mapping of records")
+    moved: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
+    for code, record in fields.items():
+        if not isinstance(record, dict):
+            raise StateError(f"{path}: custom_fields.{code} is not a record")
+        key = f"{record.get('entity', 'order')}/{record.get('code', code)}"
+        if key in moved:  # version 1 could not hold two of them, so this is a damaged file
+            raise StateError(f"{path}: custom field {key} appears twice")
+        moved[key], renamed[code] = record, key
+    usage = data.get("usage", {}).get("custom_fields")
+    if isinstance(usage, dict):
+        data["usage"]["custom_fields"] = {renamed.get(k, k): v for k, v in usage.items()}
+    if fields:
+        data["resources"]["custom_fields"] = moved
+    return {**data, "version": VERSION}
 
 
 def encode(value: Any) -> Any:

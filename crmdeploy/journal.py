@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from .apply import Outcome, Status
+from .errors import CrmdeployError
 from .kinds import BY_NAME
 from .plan import Action, Change, plain
 from .spec.base import Resource
 from .statedir import now
+
+VERSION = 2   # 2: custom fields keyed "ENTITY/CODE"; lines without "format_version" are version 1
 
 
 def after_state(change: Change, before: dict[str, Any] | None) -> dict[str, Any]:
@@ -42,13 +45,14 @@ class Journal:
         self.live = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()}
                      for kind, resources in live.items()}
         self._lock = threading.Lock()
+        self._checked = False   # an older journal is migrated before the first line is added
 
     def line(self, outcome: Outcome) -> dict[str, Any]:
         change = outcome.change
         current = self.live.get(change.kind, {}).get(change.key)
         before = plain(current) if current is not None else None
         applied = outcome.status is Status.APPLIED
-        entry = {"time": now(), "target": self.target, "kind": change.kind, "key": change.key,
+        entry = {"format_version": VERSION, "time": now(), "target": self.target, "kind": change.kind, "key": change.key,
                  "action": change.action.value, "result": outcome.status.value,
                  "before": before, "after": after_state(change, before) if applied else before}
         if outcome.message:
@@ -61,8 +65,50 @@ class Journal:
             return
         text = json.dumps(self.line(outcome), ensure_ascii=False, sort_keys=True) + "\n"
         with self._lock:
+            if not self._checked:
+                migrate(self.path)
+                self._checked = True
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
+
+
+def migrate(path: Path) -> bool:
+    """Rewrite a journal that has version 1 lines (custom fields keyed by code alone) as version 2,
+    in place and atomically; the apply holding the target's lock is the only writer. True if it did."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise CrmdeployError(f"{path}: cannot read the journal ({exc.strerror})") from None
+    lines, changed = [], False
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            raise CrmdeployError(f"{path}:{number}: not a journal line (not JSON); move the file aside "
+                                 "or pass another --journal") from None
+        if not isinstance(entry, dict) or entry.get("format_version", 1) not in (1, VERSION):
+            raise CrmdeployError(f"{path}:{number}: a journal line of an unknown format version; move the "
+                                 "file aside or pass another --journal")
+        if entry.get("format_version", 1) == 1:
+            entry = _line_v1_to_v2(entry)
+            changed = True
+        lines.append(json.dumps(entry, ensure_ascii=False, sort_keys=True))
+    if changed:
+        tmp = path.with_name(path.name + ".migrating")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    return changed
+
+
+def _line_v1_to_v2(entry: dict[str, Any]) -> dict[str, Any]:
+    if entry.get("kind") == "custom_fields" and "/" not in str(entry.get("key", "")):
+        record = entry.get("after") or entry.get("before") or {}
+        entry = {**entry, "key": f"{record.get('entity', 'order')}/{entry.get('key')}"}
+    return {**entry, "format_version": VERSION}

@@ -20,7 +20,7 @@ from adapters.retailcrm.mapping import (
     to_api,
 )
 from adapters.retailcrm.retry import RetryPolicy
-from crmdeploy.adapter import Capability
+from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.secrets import Sensitive
@@ -92,7 +92,7 @@ STATUSES = {"success": True, "statuses": {
 @responses.activate
 def test_reference_list_keyed_by_code_reads_into_spec_models(adapter) -> None:
     responses.get(V5 + "reference/statuses", json=STATUSES)
-    live = adapter.fetch(BY_NAME["statuses"], [])
+    live = adapter.fetch(BY_NAME["statuses"], []).resources
     assert live[0] == Status(code="new", name="Новый", group="new", ordering=10, active=True)
     assert live[2].active is False
     assert responses.calls[0].request.headers["X-API-KEY"] == "k"
@@ -105,7 +105,7 @@ def test_delivery_type_extra_fields_are_ignored(adapter) -> None:
         "active": True, "defaultCost": 500, "defaultNetCost": 0, "description": "…",
         "paymentTypes": ["bank-card", "cash"], "deliveryServices": [], "defaultForCrm": False,
         "deliveryPaymentTypes": [{"code": "p_type1", "cod": True}], "sites": ["site1"]}}})
-    [courier] = adapter.fetch(BY_NAME["delivery_types"], [])
+    [courier] = adapter.fetch(BY_NAME["delivery_types"], []).resources
     assert (courier.code, courier.default_cost, courier.payment_types) == ("2", 500, ["bank-card", "cash"])
 
 
@@ -120,10 +120,11 @@ def test_users_read_with_groups_as_codes_and_status_groups_probe_404_means_read_
     responses.get(V5 + "users/crmdeploy-probe/edit", status=404,
                   json={"success": False, "errorMsg": "API method not found"})
     kind = BY_NAME["users"]
-    [user] = adapter.fetch(kind, [])
+    live = adapter.fetch(kind, [])
+    [user] = live.resources
     assert (user.email, user.first_name, user.groups, user.is_admin) == (
         "programmer@retailcrm.ru", "programmer", ["manager"], True)
-    assert adapter.capability(kind) is Capability.READ
+    assert live.capability is Capability.READ
     assert parse_qs(responses.calls[0].request.url.split("?")[1]) == {"limit": ["100"], "page": ["1"]}
 
 
@@ -135,7 +136,7 @@ def test_paged_lists_are_read_page_by_page(adapter) -> None:
     for n, codes in ((1, ["a", "b"]), (2, ["c"])):
         responses.get(V5 + "custom-fields/dictionaries", json=page(n, codes),
                       match=[matchers.query_param_matcher({"limit": "100", "page": str(n)})])
-    live = adapter.fetch(BY_NAME["custom_dictionaries"], [])
+    live = adapter.fetch(BY_NAME["custom_dictionaries"], []).resources
     assert [d.code for d in live] == ["a", "b", "c"]
 
 
@@ -143,8 +144,7 @@ def test_paged_lists_are_read_page_by_page(adapter) -> None:
 def test_an_extension_list_that_is_404_makes_the_kind_unreadable(adapter) -> None:
     responses.get(V5 + "triggers", status=404, json={"success": False, "errorMsg": "API method not found"})
     kind = BY_NAME["triggers"]
-    assert adapter.fetch(kind, []) is None
-    assert adapter.capability(kind) is Capability.NONE
+    assert adapter.fetch(kind, []) == Live(None, Capability.NONE)
 
 
 @responses.activate
@@ -153,9 +153,7 @@ def test_an_extension_edit_that_answers_405_makes_the_kind_writable(adapter) -> 
     responses.get(V5 + "reference/status-groups/crmdeploy-probe/edit", status=405,
                   json={"success": False, "errorMsg": "Method Not Allowed"})
     kind = BY_NAME["status_groups"]
-    assert adapter.capability(kind) is Capability.READ  # until read: assume a person does it
-    assert adapter.fetch(kind, []) == []
-    assert adapter.capability(kind) is Capability.WRITE
+    assert adapter.fetch(kind, []) == Live([], Capability.WRITE)
     assert BY_KIND["status_groups"].write is Write.EXTENSION
 
 
@@ -191,9 +189,9 @@ def test_integrations_are_read_one_by_one_where_there_is_no_list_and_secrets_kep
     wanted = [Integration(code="cdek", name="СДЭК", kind="delivery", base_url="https://x",
                           credentials={"password": Sensitive("p")}),
               Integration(code="post", kind="delivery")]
-    [cdek] = adapter.fetch(BY_NAME["integrations"], wanted)
+    [cdek] = adapter.fetch(BY_NAME["integrations"], wanted).resources
     assert cdek == wanted[0]  # the API never returns credentials: they are taken as the spec has them
-    assert adapter.fetch(BY_NAME["integrations"], wanted) == [cdek]
+    assert adapter.fetch(BY_NAME["integrations"], wanted).resources == [cdek]
     paths = [c.request.path_url for c in responses.calls]
     assert paths.count("/api/v5/integration-modules") == 1 and len(paths) == 5
 
@@ -203,7 +201,7 @@ def test_integrations_are_read_in_one_request_where_the_server_lists_them(adapte
     modules = [{"code": c, "name": c.upper(), "active": True, "kind": "delivery"} for c in ("cdek", "post")]
     responses.get(V5 + "integration-modules", json={"success": True, "integrationModules": modules})
     wanted = [Integration(code=c, kind="delivery", credentials={"token": Sensitive("t")}) for c in ("post", "cdek")]
-    live = adapter.fetch(BY_NAME["integrations"], wanted)
+    live = adapter.fetch(BY_NAME["integrations"], wanted).resources
     assert sorted(i.code for i in live) == ["cdek", "post"] and len(responses.calls) == 1
     assert all(i.credentials == {"token": Sensitive("t")} for i in live)
 

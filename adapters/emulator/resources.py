@@ -107,8 +107,17 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[lis
     return items[(page - 1) * limit: page * limit], pagination
 
 
+def _store_key(row: Row, values: dict[str, Any]) -> str:
+    """The store's key of an item: its code, or "ENTITY/CODE" for a custom field."""
+    kind = BY_NAME[row.kind]
+    if kind.scope is None:
+        return str(values[kind.key])
+    return kind.key_from({kind.scope: values.get(kind.scope) or "order", kind.key: values[kind.key]})
+
+
 def one_item(store: Store, row: Row, params: dict[str, str]) -> dict[str, Any]:
-    record = store.get(row.kind, params["key"])
+    kind = BY_NAME[row.kind]
+    record = store.get(row.kind, _store_key(row, {**params, kind.key: params["key"]}))
     if record is None or _elsewhere(record, params):
         raise Fail(404, "Not found")
     return {"success": True, row.item: wire(store, row, record)}
@@ -130,7 +139,7 @@ def write(store: Store, row: Row, params: dict[str, str], form: dict[str, list[s
     key = data.get(kind.key)
     if not key:
         raise Fail(400, "Errors in the entity format", {row.api_name(kind.key): BLANK})
-    existing = store.get(row.kind, str(key))
+    existing = store.get(row.kind, _store_key(row, {**data, kind.key: str(key)}))
     if existing is not None and not creating and _elsewhere(existing, params):
         raise Fail(404, "Not found")
     if creating and existing is not None:
@@ -143,7 +152,7 @@ def write(store: Store, row: Row, params: dict[str, str], form: dict[str, list[s
     store.put(row.kind, kind.key_of(resource), to_record(kind, resource))
     body: dict[str, Any] = {"success": True}
     if row.create:
-        body["code"] = kind.key_of(resource)
+        body["code"] = getattr(resource, kind.key)
     return (201 if existing is None else 200), body
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crmdeploy.adapter import Capability
+from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError, MalformedAnswer
 from crmdeploy.kinds import Kind
 from crmdeploy.spec.base import Resource
@@ -62,39 +62,36 @@ class RetailCrmAdapter:
                               policy=policy, verify=verify, connections=workers)
         return cls(transport, base, workers)
 
-    def capability(self, kind: Kind) -> Capability:
-        row = BY_KIND[kind.name]
-        default = Capability.WRITE if row.write is Write.NATIVE else Capability.READ
-        return self.found.get(kind.name, default)
-
-    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource] | None:
+    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         row = BY_KIND[kind.name]
         try:
             entities = self._entities(row, kind, desired)
         except AdapterError as exc:
             if exc.status == 404 and row.ext_list and not row.single:
                 self.found[kind.name] = Capability.NONE
-                return None
+                return Live(None, Capability.NONE)
             raise
-        self.found[kind.name] = self._probe(row)
+        self.found[kind.name] = capability = self._probe(row)
         wanted = {kind.key_of(r): r for r in desired}
-        return [r for e in entities if (r := self._resource(kind, row, e, wanted)) is not None]
+        warnings: list[str] = []
+        resources = [r for e in entities if (r := self._resource(kind, row, e, wanted, warnings)) is not None]
+        return Live(resources, capability, warnings=tuple(warnings))
 
     def create(self, kind: Kind, resource: Resource) -> None:
-        row, key, data = self._parts(kind, resource)
-        recheck = (lambda: self._exists(row, key, data)) if row.create else None
-        self._post(row, row.create or row.edit, key, data, kind, recheck)
+        row, code, data = self._parts(kind, resource)
+        recheck = (lambda: self._exists(row, code, data)) if row.create else None
+        self._post(row, row.create or row.edit, code, data, kind, recheck)
 
     def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
-        row, key, data = self._parts(kind, resource)
+        row, code, data = self._parts(kind, resource)
         if row.partial:
-            keep = {kind.key, *fields, *_placeholders(row.edit)}
+            keep = {*kind.identity, *fields, *_placeholders(row.edit)}
             data = {k: v for k, v in data.items() if k in keep}
-        self._post(row, row.edit, key, data, kind)
+        self._post(row, row.edit, code, data, kind)
 
     def deactivate(self, kind: Kind, key: str) -> None:
-        row = BY_KIND[kind.name]
-        self._post(row, row.edit, key, {kind.key: key, "active": False}, kind)
+        row, parts = BY_KIND[kind.name], kind.key_parts(key)
+        self._post(row, row.edit, parts[kind.key], {**parts, "active": False}, kind)
 
     def close(self) -> None:
         self.transport.close()
@@ -111,7 +108,7 @@ class RetailCrmAdapter:
                 log.info("%s: the server has no list of them; reading them one by one", kind.name)
                 self.unlisted.add(kind.name)
         # No list endpoint: read the spec's items one by one.
-        found = (self._single(row, kind.key_of(r), _data(kind, r)) for r in desired)
+        found = (self._single(row, getattr(r, kind.key), _data(kind, r)) for r in desired)
         return [entity for entity in found if entity is not None]
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
@@ -160,11 +157,14 @@ class RetailCrmAdapter:
             raise
         return Capability.WRITE
 
-    def _resource(self, kind: Kind, row: Row, entity: dict[str, Any], wanted: dict[str, Resource]) -> Resource | None:
+    def _resource(self, kind: Kind, row: Row, entity: dict[str, Any], wanted: dict[str, Resource],
+                  warnings: list[str]) -> Resource | None:
         key = entity.get(row.api_name(kind.key))
         if not isinstance(key, str) or not key:
             raise MalformedAnswer(f'an item of {row.list or row.single} has no "{row.api_name(kind.key)}": '
                                   f"crmdeploy cannot tell which {kind.title} it is", resource=kind.name)
+        if kind.scope is not None:
+            key = kind.key_from({kind.scope: entity.get(row.api_name(kind.scope)) or "order", kind.key: key})
         spec = wanted.get(key)
         try:
             data = from_api(row, entity)
@@ -176,19 +176,21 @@ class RetailCrmAdapter:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
             problem = f"a value of the wrong type ({type(exc).__name__})"
-        return _unreadable(f"{kind.name}.{key}", problem, managed=spec is not None)
+        return _unreadable(f"{kind.name}.{key}", problem, managed=spec is not None, warnings=warnings)
 
     # --- writing ---------------------------------------------------------------------------------
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
-        return BY_KIND[kind.name], kind.key_of(resource), _data(kind, resource)
+        """The row, the code that goes in the path (`{key}`) and the spec-named values."""
+        return BY_KIND[kind.name], getattr(resource, kind.key), _data(kind, resource)
 
-    def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
+    def _post(self, row: Row, template: str, code: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
         sent: list[str] = []
         entity = to_api(row, data, lambda secret: _noted(secret.reveal(), sent))
         form = {row.form: json.dumps(entity)}
-        self.transport.post(row.path(template, key, data), form, resource=f"{kind.name}.{key}",
+        address = f"{kind.name}.{kind.key_from({**data, kind.key: code})}"
+        self.transport.post(row.path(template, code, data), form, resource=address,
                             rename=row.spec_name, recheck=recheck, hide=tuple(sent))
 
 
@@ -196,13 +198,13 @@ def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
     return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
 
 
-def _unreadable(address: str, problem: str, *, managed: bool) -> None:
+def _unreadable(address: str, problem: str, *, managed: bool, warnings: list[str]) -> None:
     """A live item crmdeploy cannot read: if the spec manages it, planning from a guess could
     overwrite it, so stop; otherwise it is left out (it is not crmdeploy's to change)."""
     if managed:
         raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
                            "or leave this resource out of the spec", resource=address)
-    log.warning("%s: left out, crmdeploy cannot read it (%s)", address, problem)
+    warnings.append(f"{address}: unreadable item skipped ({problem})")
 
 
 def _noted(value: str, sent: list[str]) -> str:
