@@ -232,6 +232,8 @@ def _attempt(adapter: Adapter, change: Change) -> Outcome:
     try:
         write(adapter, change)
     except CrmdeployError as exc:
+        if getattr(exc, "fatal", False):  # the target cannot take any write (its disk is full): stop
+            raise
         log.debug("write failed: %s %s: %s", change.action.value, change.address, exc)
         return Outcome(change, Status.FAILED, str(exc))
     return Outcome(change, Status.APPLIED)

@@ -123,6 +123,23 @@ def parse_env_ref(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Words that only qualify a credential (`secure_password`, `secret_key`): dropped from its variable name.
+QUALIFIERS = ("secure", "secret", "private", "plain")
+
+
+def secret_env_name(integration: str, field: str) -> str:
+    """The one rule naming the environment variable of an integration's credential, used by
+    `export`, the ТЗ workbook and everything else that writes a `${env:NAME}`:
+    `<INTEGRATION>_<FIELD>` in upper snake case, where FIELD drops a leading qualifier word
+    (secure/secret/private/plain) — `("cdek", "secure_password")` → `CDEK_PASSWORD`,
+    `("russian-post", "token")` → `RUSSIAN_POST_TOKEN`, `("telephony", "api_key")` → `TELEPHONY_API_KEY`."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", field) if w]
+    if len(words) > 1 and words[0].lower() in QUALIFIERS:
+        words = words[1:]
+    parts = [w for w in re.split(r"[^A-Za-z0-9]+", integration) if w] + words
+    return "_".join(parts).upper()
+
+
 def placeholder(env: str) -> str:
     """The spec text that stands for a secret: `${env:NAME}`."""
     return "${env:" + env + "}"

@@ -17,7 +17,7 @@ import yaml
 
 from .errors import CrmdeployError
 from .kinds import BY_NAME, KINDS
-from .secrets import Sensitive
+from .secrets import Sensitive, secret_env_name
 from .spec.base import Resource
 from .spec.root import SpecBase
 
@@ -47,9 +47,9 @@ AREAS: tuple[Area, ...] = (
 )
 
 
-def env_name(*parts: str) -> str:
-    """`("cdek", "secure_password")` → `CDEK_SECURE_PASSWORD`."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
+def env_name(integration: str, field: str) -> str:
+    """The variable of an integration's credential: `secrets.secret_env_name`, the one rule."""
+    return secret_env_name(integration, field)
 
 
 def resource_data(kind_name: str, resource: Resource, *, defaults: bool = False) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def resource_data(kind_name: str, resource: Resource, *, defaults: bool = False)
 
 def _placeholders(value: Any, key: str, path: tuple[str, ...]) -> Any:
     if isinstance(value, Sensitive):
-        return _EnvRef(f"${{env:{value.env or env_name(key, *path[-1:])}}}")
+        return _EnvRef(f"${{env:{value.env or env_name(key, path[-1] if path else 'secret')}}}")
     if isinstance(value, dict):
         return {k: _placeholders(v, key, path + (str(k),)) for k, v in value.items()}
     if isinstance(value, list):

@@ -69,9 +69,11 @@ def parse_file(text: bytes, filename: str) -> Document:
         raise fail(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset {exc.start}); "
                    "save the file as UTF-8", mark) from None
     try:
-        _check_depth(source, fail)
+        if _may_be_deep(source):
+            _check_depth(source, fail)
         node = yaml.compose(source, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
+        _check_depth_quietly(source, fail)  # nesting is ours to word, whatever libyaml says
         raise fail(_yaml_message(exc), exc.problem_mark or exc.context_mark) from None
     except yaml.reader.ReaderError as exc:
         line = source.count("\n", 0, exc.position)
@@ -82,6 +84,7 @@ def parse_file(text: bytes, filename: str) -> Document:
     except yaml.YAMLError as exc:
         raise fail(f"invalid YAML: {exc}") from None
     except RecursionError:
+        _check_depth_quietly(source, fail)
         raise fail("the document is nested too deeply") from None
     if node is None:
         raise fail("the file is empty; a spec needs at least `version: 1`")
@@ -90,23 +93,41 @@ def parse_file(text: bytes, filename: str) -> Document:
     return _Builder(filename).build(node)
 
 
-def _check_depth(source: str, fail: Any) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it.
+def _may_be_deep(source: str) -> bool:
+    """Whether `source` could nest deep enough to trouble libyaml's recursive composer.
 
-    libyaml crashes the process at about 10,000 levels. Nesting is bounded by the
-    deepest run of flow brackets plus the longest line (block nesting needs
-    indentation or `- ` per level), so ordinary files skip the slower event scan.
+    libyaml crashes the process at about 10,000 levels (and newer versions refuse flow
+    nesting past 1,000 in their own words). Nesting is bounded by the deepest run of flow
+    brackets plus the longest line (block nesting needs indentation or `- ` per level), so
+    ordinary files skip the slower event scan; nesting between MAX_DEPTH and this bound is
+    caught after composing, by the builder.
     """
-    if _bracket_depth(source) + 2 * MAX_DEPTH < SAFE_DEPTH and not LONG_LINE.search(source):
-        return
+    return _bracket_depth(source) + 2 * MAX_DEPTH >= SAFE_DEPTH or bool(LONG_LINE.search(source))
+
+
+def _check_depth(source: str, fail: Any) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, located at the first level too deep.
+
+    The scan uses PyYAML's pure-Python parser, never libyaml: it keeps no nesting limit of
+    its own, so the answer (and its wording) is the same whichever libyaml is installed, and
+    it stops at the first level past MAX_DEPTH, so a hostile file costs only its first levels.
+    """
     depth = 0
-    for event in yaml.parse(source, Loader=_LOADER):
+    for event in yaml.parse(source, Loader=yaml.SafeLoader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
                 raise fail(f"the document is nested more than {MAX_DEPTH} levels deep", event.start_mark)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+
+
+def _check_depth_quietly(source: str, fail: Any) -> None:
+    """After libyaml refused a file: say "nested too deep" if that is the cause, else nothing."""
+    try:
+        _check_depth(source, fail)
+    except yaml.YAMLError:
+        pass  # invalid for another reason: the caller reports libyaml's own error
 
 
 def _bracket_depth(source: str) -> int:

@@ -21,10 +21,9 @@ from crmdeploy.specfile import AREAS, env_name
 
 from .conftest import SECRETS, SHOP
 
-# What export names the secrets of shop.yaml: integration code + credential key.
-EXPORTED_SECRETS = {"CDEK_ACCOUNT": SECRETS["CDEK_ACCOUNT"], "CDEK_SECURE_PASSWORD": SECRETS["CDEK_PASSWORD"],
-                    "RUSSIAN_POST_TOKEN": SECRETS["RUSSIAN_POST_TOKEN"],
-                    "TELEPHONY_API_KEY": SECRETS["TELEPHONY_API_KEY"]}
+# What export names the secrets of shop.yaml: `<INTEGRATION>_<FIELD>` (secrets.secret_env_name),
+# which gives back exactly the names shop.yaml uses.
+EXPORTED_SECRETS = dict(SECRETS)
 
 
 @pytest.fixture
@@ -114,20 +113,29 @@ def test_export_is_byte_identical_twice(shop_target, runner):
 def test_secrets_become_env_placeholders_with_a_comment(shop_target, runner):
     result = runner.invoke(app, ["export", "--target", shop_target])
     line = next(line for line in result.stdout.splitlines() if "secure_password" in line)
-    assert line.strip().startswith("secure_password: ${env:CDEK_SECURE_PASSWORD}  # secret: set CDEK_SECURE_PASSWORD")
+    assert line.strip().startswith("secure_password: ${env:CDEK_PASSWORD}  # secret: set CDEK_PASSWORD")
     for value in SECRETS.values():
         assert value not in result.output
 
 
-def test_env_name_is_integration_code_and_key():
+def test_env_name_is_integration_code_and_field():
     assert env_name("russian-post", "token") == "RUSSIAN_POST_TOKEN"
-    assert env_name("cdek", "secure_password") == "CDEK_SECURE_PASSWORD"
+    assert env_name("cdek", "secure_password") == "CDEK_PASSWORD"   # a leading qualifier word is dropped
+    assert env_name("cdek", "account") == "CDEK_ACCOUNT"
+    assert env_name("telephony", "api_key") == "TELEPHONY_API_KEY"
+    assert env_name("my.shop", "secret") == "MY_SHOP_SECRET"           # a one-word field is kept
+
+
+def test_exported_secret_names_are_the_ones_shop_yaml_uses(shop_target, runner):
+    result = runner.invoke(app, ["export", "--target", shop_target])
+    import re
+    assert set(re.findall(r"\$\{env:([A-Z0-9_]+)\}", result.stdout)) == set(SECRETS)
 
 
 def test_without_the_secret_variables_the_plan_shows_the_credentials(shop_target, runner, tmp_path, monkeypatch):
     out = tmp_path / "spec.yaml"
     runner.invoke(app, ["export", "--target", shop_target, "--output", str(out)])
-    monkeypatch.delenv("CDEK_SECURE_PASSWORD")
+    monkeypatch.delenv("CDEK_PASSWORD")
     data = plan_summary(runner, out, shop_target)
     assert [(c["key"], [f["field"] for f in c["fields"]]) for c in data["changes"]] == [("cdek", ["credentials"])]
 

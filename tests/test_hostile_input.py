@@ -43,8 +43,35 @@ def test_hostile_spec_gives_one_clear_error(name, write_spec):
     with pytest.raises(SpecError) as info:
         load(path)
     message = str(info.value)
+    assert len(info.value.problems) == 1  # one located error, whatever the libraries underneath
     assert expected in message
     assert message.startswith(str(path) + ":")
+
+
+@pytest.mark.parametrize("depth", [65, 500, 5_000])
+def test_nesting_is_refused_in_our_words_whatever_libyaml_says(depth, write_spec, monkeypatch):
+    """A libyaml with a nesting limit of its own (0.2.6 refuses flow nesting past 1,000, in its
+    words) must not change what the user reads: the depth check never goes through libyaml."""
+    import yaml
+
+    def strict_libyaml(*args, **kwargs):
+        raise yaml.MarkedYAMLError(problem="exceeded maximum nesting depth (some future wording)",
+                                   problem_mark=yaml.Mark("<file>", 0, 0, 9, None, None))
+
+    monkeypatch.setattr(yaml, "compose", strict_libyaml)
+    path = write_spec("x:\n" + "".join(" " * (i % 40) + " [\n" for i in range(depth)) + "]" * depth + "\n")
+    with pytest.raises(SpecError) as info:
+        load(path)
+    assert len(info.value.problems) == 1
+    problem = info.value.problems[0]
+    assert problem.message == "the document is nested more than 64 levels deep"
+    assert problem.location.file == str(path) and problem.location.line > 1
+
+
+def test_nesting_just_past_the_limit_on_short_lines_is_refused(write_spec):
+    path = write_spec("x: " + "[\n" * 65 + "]" * 65 + "\n")
+    with pytest.raises(SpecError, match="nested more than 64 levels deep"):
+        load(path)
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path):

@@ -104,7 +104,7 @@ class Emulator:
             self._count("limited")
             raise Fail(503, "Rate limit exceeded")
         self._authenticate(request)
-        plan = self.faults.draw()
+        plan = self.faults.draw(request.method, request.path, _params(request))
         if plan.stall:
             self._count("stalled")
             self._pause(self.settings.stall_ms)
@@ -178,3 +178,9 @@ class Emulator:
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name)
     return found[0] if found else None
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    """Query and form fields of a request, the API key left out (it names the client, not the request)."""
+    return [(name, value) for source in (request.query, request.form) for name, values in source.items()
+            if name != "apiKey" for value in values]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -51,24 +53,45 @@ class FaultPlan:
 
 
 class Faults:
-    """Draws faults from one seeded generator; with a single client the sequence repeats exactly."""
+    """Decides each request's faults from the seed, the request and its attempt number.
+
+    A request is named by its method, path and a digest of its parameters (the API key left
+    out); its attempt number counts the identical requests seen before it. The same seed gives
+    every request the same faults however the client's threads interleave: no shared random
+    stream, whose order would depend on which thread got there first."""
 
     def __init__(self, fail_rate: float = 0.0, drop_rate: float = 0.0, stall_rate: float = 0.0,
                  seed: int | None = None):
         self.fail_rate = fail_rate
         self.drop_rate = drop_rate
         self.stall_rate = stall_rate
-        self.random = random.Random(seed)
+        self.seed = seed if seed is not None else random.SystemRandom().getrandbits(64)
+        self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
 
-    def draw(self) -> FaultPlan:
+    def draw(self, method: str = "GET", path: str = "", params: Iterable[tuple[str, str]] = ()) -> FaultPlan:
+        """The faults of this request; `params` are its query and form fields (the key excluded)."""
         if not (self.fail_rate or self.drop_rate or self.stall_rate):
             return FaultPlan()
+        name = request_name(method, path, params)
         with self.lock:
-            u, half, s = self.random.random(), self.random.random() < 0.5, self.random.random()
+            attempt = self.attempts[name] = self.attempts.get(name, 0) + 1
+        digest = hashlib.sha256(f"{self.seed}\n{name}\n{attempt}".encode()).digest()
+        u, s = _unit(digest[0:8]), _unit(digest[8:16])
+        half = digest[16] < 128
         fault = None
         if u < self.fail_rate:
             fault = Fault.UNAVAILABLE if half else Fault.ERROR_AFTER
         elif u < self.fail_rate + self.drop_rate:
             fault = Fault.DROP_BEFORE if half else Fault.DROP_AFTER
         return FaultPlan(fault, s < self.stall_rate)
+
+
+def request_name(method: str, path: str, params: Iterable[tuple[str, str]]) -> str:
+    """Method, path and a digest of the parameters, in an order that does not depend on the client."""
+    body = json.dumps(sorted(params), ensure_ascii=False)
+    return f"{method} {path} {hashlib.sha256(body.encode()).hexdigest()[:16]}"
+
+
+def _unit(chunk: bytes) -> float:
+    return int.from_bytes(chunk, "big") / 2 ** 64
