@@ -24,14 +24,14 @@ from .kinds import KINDS
 from .loader import LoadedSpec, load
 from .plan import Action, Plan
 from .progress import Tick
-from .registry import open_target
+from .registry import identity, open_target
 from .reversibility import annotate
 from .run import Reads, capabilities_of, make_plan, read_live, resources_of
 from .safety import Violation, enforce, violations
 from .selection import parse_all, select
 from .spec.base import Resource
 from .spec.settings import Safety
-from .statedir import LOCK_DIR
+from .statedir import lock_file
 
 Live = Mapping[str, list[Resource] | None]
 MAX_LISTED = 20
@@ -154,13 +154,18 @@ def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
 
 
 @contextmanager
-def session(url: str, *, force_unlock: bool = False, lock_dir: Path = LOCK_DIR,
+def session(url: str, *, force_unlock: bool = False, lock_dir: Path | None = None,
             **options: Any) -> Iterator[Adapter]:
-    """The target opened under its lock, and closed (state persisted) before the lock is released."""
-    probe = open_target(url, **options)  # only to learn the target's safe identity, which keys the lock
-    identity = probe.target
+    """The target opened under its lock, and closed (state persisted) before the lock is released.
+
+    The lock is keyed by the real target however it is spelled (`registry.identity`) and kept
+    where every invocation finds it (`statedir.lock_file`), unless `lock_dir` says otherwise."""
+    probe = open_target(url, **options)  # checks the URL and gives the target's printable name
+    shown = probe.target
     probe.close()
-    with lock.hold(identity, force_unlock=force_unlock, directory=lock_dir):
+    real = identity(url)
+    path = lock.lock_path(real, lock_dir) if lock_dir is not None else lock_file(real)
+    with lock.hold(shown, force_unlock=force_unlock, path=path):
         # Opened again under the lock, so it reads what the previous holder left.
         adapter = open_target(url, **options)
         try:

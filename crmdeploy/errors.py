@@ -8,10 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Exit codes: the one table, printed by `crmdeploy --help` and in the README.
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_CHANGES = 2
+EXIT_CHANGES = 2       # plan/apply --detailed-exitcode: writes pending
 EXIT_REFUSED = 3
+EXIT_MANUAL = 4        # plan/apply --detailed-exitcode: only manual steps pending
+EXIT_USAGE = 64        # EX_USAGE of sysexits.h: an unknown flag, a missing argument
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT)
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "done (with --detailed-exitcode: nothing to change)",
+    EXIT_ERROR: "error (invalid spec, the CRM refused a write, ...)",
+    EXIT_CHANGES: "with --detailed-exitcode: changes to write",
+    EXIT_REFUSED: "refused: a safety threshold, a stale saved plan",
+    EXIT_MANUAL: "with --detailed-exitcode: only manual steps pending",
+    EXIT_USAGE: "usage error: an unknown option, a missing argument",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGTERM)",
+}
+
+
+def exit_code_table() -> str:
+    """The exit codes as aligned lines, for `--help` and the README."""
+    return "\n".join(f"{code:>5}  {meaning}" for code, meaning in EXIT_CODES.items())
 
 
 class CrmdeployError(Exception):
@@ -93,6 +112,10 @@ class MalformedAnswer(AdapterError):
 
 class StateError(CrmdeployError):
     """The mock state file is unreadable or of an unknown version."""
+
+
+class JournalError(CrmdeployError):
+    """The journal file cannot be written (checked before the first write of an apply)."""
 
 
 class AbortedError(CrmdeployError):

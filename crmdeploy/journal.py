@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .apply import Outcome, Status
-from .errors import CrmdeployError
+from .errors import JournalError
 from .kinds import BY_NAME
 from .plan import Action, Change, plain
 from .spec.base import Resource
@@ -45,7 +45,23 @@ class Journal:
         self.live = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()}
                      for kind, resources in live.items()}
         self._lock = threading.Lock()
-        self._checked = False   # an older journal is migrated before the first line is added
+        self._prepare()
+        migrate(self.path)   # an older journal is migrated before the first line is added
+
+    def _prepare(self) -> None:
+        """Fail before the first write if the journal cannot be written; start on a fresh line
+        when a process that died left its last line half written."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab+") as out:
+                end = out.seek(0, os.SEEK_END)
+                if end:
+                    out.seek(end - 1)
+                    if out.read(1) != b"\n":
+                        out.write(b"\n")
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot write the journal ({exc.strerror or exc}); "
+                               "nothing was applied") from None
 
     def line(self, outcome: Outcome) -> dict[str, Any]:
         change = outcome.change
@@ -65,14 +81,15 @@ class Journal:
             return
         text = json.dumps(self.line(outcome), ensure_ascii=False, sort_keys=True) + "\n"
         with self._lock:
-            if not self._checked:
-                migrate(self.path)
-                self._checked = True
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                raise JournalError(f"{self.path}: cannot write the journal ({exc.strerror or exc}); "
+                                   f"stopped after {outcome.change.address}, which was "
+                                   f"{outcome.status.value}") from None
 
 
 def migrate(path: Path) -> bool:
@@ -83,27 +100,26 @@ def migrate(path: Path) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise CrmdeployError(f"{path}: cannot read the journal ({exc.strerror})") from None
+        raise JournalError(f"{path}: cannot read the journal ({exc.strerror or exc}); nothing was applied") from None
     lines, changed = [], False
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
+    for raw in text.splitlines():
         try:
             entry = json.loads(raw)
         except ValueError:
-            raise CrmdeployError(f"{path}:{number}: not a journal line (not JSON); move the file aside "
-                                 "or pass another --journal") from None
-        if not isinstance(entry, dict) or entry.get("format_version", 1) not in (1, VERSION):
-            raise CrmdeployError(f"{path}:{number}: a journal line of an unknown format version; move the "
-                                 "file aside or pass another --journal")
-        if entry.get("format_version", 1) == 1:
-            entry = _line_v1_to_v2(entry)
+            entry = None   # a line torn by a crash stays as it is, on a line of its own
+        if isinstance(entry, dict) and "format_version" not in entry and "kind" in entry:
+            raw = json.dumps(_line_v1_to_v2(entry), ensure_ascii=False, sort_keys=True)
             changed = True
-        lines.append(json.dumps(entry, ensure_ascii=False, sort_keys=True))
+        lines.append(raw)
     if changed:
         tmp = path.with_name(path.name + ".migrating")
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise JournalError(f"{path}: cannot migrate the journal to format {VERSION} "
+                               f"({exc.strerror or exc}); nothing was applied") from None
     return changed
 
 

@@ -105,8 +105,10 @@ def _clear(path: Path, holder: Holder | None) -> None:
     log.warning("cleared the lock of %s (%s)", holder or "an unknown holder", path)
 
 
-def acquire(target: str, *, force_unlock: bool = False, directory: Path = LOCK_DIR) -> Holder:
-    path, me = lock_path(target, directory), Holder.me(target)
+def acquire(target: str, *, force_unlock: bool = False, directory: Path = LOCK_DIR,
+            path: Path | None = None) -> Holder:
+    """Take the lock of `target` (the name it is shown by) in `path`, else in `directory`."""
+    path, me = path or lock_path(target, directory), Holder.me(target)
     if _try_create(path, me):
         return me
     holder = read_holder(path)
@@ -118,9 +120,9 @@ def acquire(target: str, *, force_unlock: bool = False, directory: Path = LOCK_D
     return me
 
 
-def release(me: Holder, directory: Path = LOCK_DIR) -> None:
+def release(me: Holder, directory: Path = LOCK_DIR, path: Path | None = None) -> None:
     """Remove the lock only if it is still ours (a --force-unlock may have taken it)."""
-    path = lock_path(me.target, directory)
+    path = path or lock_path(me.target, directory)
     holder = read_holder(path)
     if holder is not None and holder.token == me.token:
         with suppress(FileNotFoundError):
@@ -128,9 +130,10 @@ def release(me: Holder, directory: Path = LOCK_DIR) -> None:
 
 
 @contextmanager
-def hold(target: str, *, force_unlock: bool = False, directory: Path = LOCK_DIR) -> Iterator[Holder]:
-    me = acquire(target, force_unlock=force_unlock, directory=directory)
+def hold(target: str, *, force_unlock: bool = False, directory: Path = LOCK_DIR,
+         path: Path | None = None) -> Iterator[Holder]:
+    me = acquire(target, force_unlock=force_unlock, directory=directory, path=path)
     try:
         yield me
     finally:
-        release(me, directory)
+        release(me, directory, path)

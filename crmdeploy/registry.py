@@ -4,6 +4,7 @@ so a mock run never imports an HTTP stack."""
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,3 +34,38 @@ def open_target(url: str, **options: Any) -> Adapter:
     except ModuleNotFoundError as exc:
         raise TargetError(f'the adapter for "{scheme}://" targets is not installed ({exc.name})') from None
     return getattr(module, class_name).from_url(url, **options)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
+
+
+def identity(url: str) -> str:
+    """The real target a URL names, however it is spelled: what keys its lock.
+
+    `mock://s.json`, `mock://./s.json` and the absolute path (symlinks followed) from any
+    folder are one target; so are `https://Shop.RetailCRM.ru:443/api/v5/` and
+    `https://shop.retailcrm.ru`, and `http://localhost:8080` and `http://127.0.0.1:8080`.
+    It never holds credentials (they are dropped), so it is safe to print and to hash."""
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
+    if scheme == "mock":
+        return f"mock://{os.path.realpath(rest)}" if rest else "mock://"
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if host in LOOPBACK_NAMES:
+        host = "127.0.0.1"
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        pass
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v5", "/api"):
+        path = path.removesuffix(suffix)
+    return f"{scheme}://{netloc}{path}"

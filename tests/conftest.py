@@ -24,9 +24,18 @@ SECRETS = {
 
 @pytest.fixture(autouse=True)
 def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test runs in its own folder, so `.crmdeploy/` (locks, journal, mock state) never lands in the repo."""
+    """Every test runs in its own folder, so `.crmdeploy/` (locks, journal, mock state) never lands in the
+    repo, with its own per-user state folder (the locks of HTTP targets), never the real one."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CRMDEPLOY_STATE_HOME", str(tmp_path / ".user-state"))
     return tmp_path
+
+
+def locks_left() -> list[Path]:
+    """Lock files in the per-user state folder and next to mock files under the working folder."""
+    from crmdeploy.statedir import user_state_dir
+
+    return sorted([*user_state_dir().rglob("*.lock"), *Path(".").rglob("*.json.lock")])
 
 
 @pytest.fixture

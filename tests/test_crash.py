@@ -18,7 +18,7 @@ import pytest
 
 from crmdeploy.loader import load
 
-from .conftest import ROOT, SHOP
+from .conftest import ROOT, SHOP, locks_left
 from .fault_helpers import Gate, assert_spec_in_store, created_per_key, spec_keys
 from .safe_helpers import invoke, journal_lines
 
@@ -92,7 +92,7 @@ def test_an_apply_killed_after_k_writes_leaves_a_stale_lock_a_journal_and_a_crm_
     lines = journal_lines(JOURNAL)
     assert lines[:k] == dead and len(lines) == TOTAL
     assert {(e["kind"], e["key"]) for e in lines} == spec_keys(spec)
-    assert not list(Path(".crmdeploy/locks").glob("*.lock"))
+    assert not locks_left()
     assert invoke(runner, "plan", SHOP, "--target", server.url).stdout == \
         f"No changes. {server.url} matches the spec.\n"
 
@@ -126,7 +126,7 @@ def test_two_applies_at_once_one_proceeds_the_other_fails_at_once_and_the_crm_en
     spec = load(SHOP).spec
     assert_spec_in_store(store, spec)
     assert created_per_key(store) == {key: 1 for key in spec_keys(spec)}
-    assert not list(Path(".crmdeploy/locks").glob("*.lock"))
+    assert not locks_left()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -147,7 +147,7 @@ def test_an_interrupted_apply_says_so_releases_its_lock_and_the_next_apply_finis
             process.wait()
     assert process.returncode == 130 and err.endswith("Interrupted.\n"), err
     assert "Traceback" not in err
-    assert not list(Path(".crmdeploy/locks").glob("*.lock"))  # released on the way out
+    assert not locks_left()  # released on the way out
     assert store.writes == 50 and len(journal_lines(JOURNAL)) == 50
 
     server.emulator.on_write = None

@@ -171,14 +171,16 @@ def test_a_version_1_journal_is_migrated_before_the_next_line(runner, write_spec
     assert not migrate(journal)  # already version 2
 
 
-def test_a_damaged_journal_is_one_clear_error(runner, write_spec, tmp_path):
-    from crmdeploy.cli import app
+def test_a_torn_line_in_an_old_journal_is_kept_as_it_is(runner, write_spec, tmp_path):
     journal = tmp_path / ".crmdeploy" / "journal.jsonl"
     journal.parent.mkdir()
-    journal.write_text("{not json\n", encoding="utf-8")
-    result = runner.invoke(app, ["apply", str(write_spec(TWO_ENTITIES)), "--target", crm_target(tmp_path), "--yes"])
-    assert result.exit_code == 1
-    assert "journal.jsonl:1: not a journal line" in result.stderr and "Traceback" not in result.output
+    old = {"time": "t", "target": "mock://x", "kind": "custom_fields", "key": "vin", "action": "create",
+           "result": "applied", "before": None, "after": {"code": "vin", "name": "VIN", "type": "string"}}
+    journal.write_text(json.dumps(old) + "\n{\"time\": \"tor", encoding="utf-8")
+    invoke(runner, "apply", write_spec(TWO_ENTITIES), "--target", crm_target(tmp_path), "--yes")
+    raw = journal.read_text(encoding="utf-8").splitlines()
+    assert json.loads(raw[0])["key"] == "order/vin" and raw[1] == '{"time": "tor'
+    assert all(json.loads(line)["format_version"] == 2 for line in raw[2:]) and len(raw) == 5
 
 
 def test_mock_store_keys(tmp_path):

@@ -17,7 +17,10 @@ from crmdeploy.errors import LockError
 from crmdeploy.lock import Holder, acquire, hold, lock_path, read_holder, release
 from .safe_helpers import crm_target, invoke, statuses_spec, store_of
 
-from .conftest import ROOT
+from crmdeploy.registry import identity
+from crmdeploy.statedir import lock_file
+
+from .conftest import ROOT, locks_left
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +35,7 @@ def _dead_pid() -> int:
 
 
 def _plant(target: str, pid: int, host: str | None = None) -> Path:
-    path = lock_path(target, Path(".crmdeploy/locks"))
+    path = lock_file(identity(target))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"pid": pid, "host": host or socket.gethostname(),
                                 "started": "2024-01-02T03:04:05+00:00", "target": target}), encoding="utf-8")
@@ -97,7 +100,7 @@ def test_force_unlock_will_not_clear_a_running_holder_on_this_host(runner, write
 def test_a_lock_of_another_host_is_held_not_stale(tmp_path):
     _plant("mock://x", _dead_pid(), host="elsewhere.example")
     with pytest.raises(LockError, match="another apply to mock://x is running: pid .* on host elsewhere.example"):
-        acquire("mock://x", directory=Path(".crmdeploy/locks"))
+        acquire("mock://x", path=lock_file(identity("mock://x")))
     assert not Holder(1, "elsewhere.example", "", "mock://x").stale
 
 
@@ -152,4 +155,4 @@ def test_two_concurrent_applies_one_fails_at_once_and_the_crm_ends_correct(write
     assert b"Apply complete: 13 applied, 0 failed, 0 skipped." in out
     store = store_of(target)
     assert store.writes == 13 and sorted(store.resources["statuses"]) == [f"s{i:02d}" for i in range(12)]
-    assert not list((tmp_path / ".crmdeploy" / "locks").iterdir())  # released
+    assert not locks_left()  # released

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ TIMEOUT_ENV = "CRMDEPLOY_TIMEOUT"
 INSECURE_ENV = "CRMDEPLOY_INSECURE"
 DEFAULT_RATE = 10.0  # retailCRM allows 10 requests/second per key
 CONNECT_TIMEOUT = 5.0
+MAX_TIMEOUT = 3600.0  # an hour per request: anything longer (inf) is a mistake
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for an answer; a stalled request is then retried
 INSECURE_WARNING = ("TLS certificate verification is OFF (--insecure / CRMDEPLOY_INSECURE): anyone on the "
                     "network path can read the API key. Use it only for a test server with a self-signed "
@@ -67,16 +69,29 @@ def api_key(key_file: str | os.PathLike[str] | None = None) -> str:
     if key_file:
         path = Path(key_file)
         try:
-            key = path.read_text(encoding="utf-8").strip()
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark an editor added is not the key
         except OSError as exc:
             raise TargetError(f"cannot read the API key file {path}: {exc.strerror or exc}") from None
-        if not key:
+        except UnicodeDecodeError:
+            raise TargetError(f"the API key file {path} is not UTF-8 text") from None
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
             raise TargetError(f"the API key file {path} is empty")
-        return key
-    key = os.environ.get(KEY_ENV, "").strip()
+        if len(lines) > 1:
+            raise TargetError(f"the API key file {path} holds {len(lines)} lines; it must hold the key alone")
+        return _usable(lines[0], f"the API key in {path}")
+    key = os.environ.get(KEY_ENV, "").strip().removeprefix("\ufeff")
     if not key:
         raise TargetError(f"no API key: set {KEY_ENV} or pass --api-key-file FILE "
                           "(Settings > Integration > API access keys in retailCRM)")
+    return _usable(key, KEY_ENV)
+
+
+def _usable(key: str, where: str) -> str:
+    """A key travels in an HTTP header: printable ASCII, no spaces (never quoted in the error)."""
+    if not all(33 <= ord(c) < 127 for c in key):
+        raise TargetError(f"{where} holds characters no API key has (spaces, control or non-ASCII "
+                          "characters); check the key")
     return key
 
 
@@ -88,9 +103,12 @@ def rate_limit(value: float | None = None) -> float:
     if not text:
         return DEFAULT_RATE
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second') from None
+    if not (math.isfinite(value) and value >= 0):
+        raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second (0 turns pacing off)')
+    return value
 
 
 def timeout(value: float | None = None) -> tuple[float, float]:
@@ -101,8 +119,9 @@ def timeout(value: float | None = None) -> tuple[float, float]:
             value = float(text) if text else DEFAULT_TIMEOUT
         except ValueError:
             raise TargetError(f'{TIMEOUT_ENV}="{text}" is not a number of seconds') from None
-    if not value > 0:
-        raise TargetError(f"the timeout must be a positive number of seconds, not {value}")
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise TargetError(f"the timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+                          f"not {value}")
     return (min(CONNECT_TIMEOUT, value), value)
 
 

@@ -7,11 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import app, guard
-from .errors import TargetError
+from ..errors import TargetError
+from ._common import guard
 
 
-@app.command("mock-server")
 def mock_server(
     host: Annotated[str, typer.Option(help="Address to listen on. Anything but loopback exposes it "
                                            "to the network.")] = "127.0.0.1",

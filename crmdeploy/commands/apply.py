@@ -1,0 +1,70 @@
+"""`crmdeploy apply`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import EXIT_ERROR
+from ._common import (
+    ApiKeyFileOpt,
+    ExcludeOpt,
+    ForceOpt,
+    InsecureOpt,
+    OnlyOpt,
+    ParallelismOpt,
+    PruneOpt,
+    TargetOpt,
+    color,
+    confirm,
+    deploy_options,
+    guard,
+    target_or_default,
+)
+
+
+def apply(
+    spec: Annotated[Path, typer.Argument(
+        help="A spec (file or folder), or a plan saved by `plan --out`.", show_default=False)],
+    target: TargetOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+    prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
+    force_unlock: Annotated[bool, typer.Option(
+        "--force-unlock", help="Clear the target's lock left by an apply that is no longer running.")] = False,
+    journal: Annotated[Optional[Path], typer.Option(
+        "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
+        help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
+) -> None:
+    """Make the changes the plan shows, in dependency order; one apply at a time per target.
+
+    Prints the plan, asks for confirmation (unless --yes), saves a snapshot of the live configuration,
+    applies, and reports what was applied, what failed (with the CRM's own words) and what was
+    skipped. Exits 1 if anything failed (running it again converges), 3 if a safety check or a stale
+    saved plan refused it.
+    """
+    from ..deploy import apply_source, execute, session, take_snapshot
+    from ..progress import bar
+    from ..render import plan_text, report_text
+    from ..statedir import JOURNAL
+
+    with guard():
+        source = apply_source(spec, deploy_options(prune, only, exclude))
+        with session(source.target(target) or target_or_default(None), force_unlock=force_unlock,
+                     api_key_file=api_key_file, insecure=insecure, parallelism=parallelism) as adapter:
+            planned = source.plan(adapter)
+            typer.echo(plan_text(planned.plan, color=color()), nl=False)
+            planned.enforce_safety(force=force)
+            if not planned.plan.has_changes:
+                return
+            confirm(planned.plan.target, yes)
+            shot = take_snapshot(planned)
+            typer.echo(f"Snapshot of the live configuration: {shot} (to see the way back: "
+                       f"crmdeploy plan {shot} --target {planned.plan.target})", err=True)
+            with bar(planned.steps) as tick:
+                report = execute(planned, adapter, journal=journal or JOURNAL, progress=tick)
+        typer.echo(report_text(report), nl=False)
+        if not report.ok:
+            raise typer.Exit(EXIT_ERROR)

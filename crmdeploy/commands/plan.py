@@ -1,0 +1,67 @@
+"""`crmdeploy plan`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import EXIT_CHANGES
+from ._common import (
+    ApiKeyFileOpt,
+    ExcludeOpt,
+    ForceOpt,
+    Format,
+    FormatOpt,
+    InsecureOpt,
+    OnlyOpt,
+    ParallelismOpt,
+    PruneOpt,
+    SpecArg,
+    TargetOpt,
+    color,
+    deploy_options,
+    guard,
+    target_or_default,
+)
+
+
+def plan(
+    spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", show_default=False,
+        help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
+             "or refuses if the CRM has changed since.")] = None,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
+    prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
+    api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
+) -> None:
+    """Show what apply would change: every create, update and deactivation, field by field.
+
+    Reads the live CRM through the target's adapter and writes nothing to it. Exits 3 when the plan
+    changes too much of one kind at once (see --force).
+    """
+    from ..deploy import plan_spec, save_plan
+    from ..loader import load
+    from ..registry import open_target
+    from ..render import RENDERERS
+
+    options = deploy_options(prune, only, exclude)
+    with guard(fmt):
+        loaded = load(spec)
+        adapter = open_target(target_or_default(target), api_key_file=api_key_file, insecure=insecure,
+                              parallelism=parallelism)
+        try:
+            planned = plan_spec(loaded, adapter, options)
+        finally:
+            adapter.close()
+        typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
+    with guard():  # the plan is on stdout already; what follows reports on stderr only
+        planned.enforce_safety(force=force)
+        if out is not None:
+            save_plan(out, planned, options)
+            typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        raise typer.Exit(EXIT_CHANGES)

@@ -1,0 +1,47 @@
+"""`crmdeploy xlsx import|export`: the ТЗ workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import OutOpt, OverwriteOpt, SpecArg, guard, total_resources, write_spec
+
+app = typer.Typer(help="The ТЗ workbook: a spec as an Excel file and back.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False, rich_markup_mode=None)
+
+
+@app.command("import")
+def xlsx_import(
+    workbook: Annotated[Path, typer.Argument(help="The ТЗ workbook (.xlsx).", show_default=False)],
+    output: OutOpt = None,
+    force: OverwriteOpt = False,
+) -> None:
+    """Read a ТЗ workbook into a spec. Problems name the sheet, row and column."""
+    from ..xlsx.reader import read_workbook
+
+    with guard():
+        imported = read_workbook(workbook)
+        for warning in imported.warnings:
+            typer.echo(f"Warning: {warning}", err=True)
+        where = write_spec(imported.spec, output, f"Imported from {workbook.name} by `crmdeploy xlsx import`.",
+                           force)
+        typer.echo(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.", err=True)
+
+
+@app.command("export")
+def xlsx_export(
+    spec: SpecArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
+                                         show_default=False)],
+    force: OverwriteOpt = False,
+) -> None:
+    """Write a spec as a ТЗ workbook: Статусы, Доступы, Пользователи, Коммуникации, Интеграции and more."""
+    from ..loader import load
+    from ..xlsx.writer import save_workbook
+
+    with guard():
+        save_workbook(load(spec).spec, output, force=force)
+        typer.echo(f"Wrote {output}.", err=True)
