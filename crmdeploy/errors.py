@@ -138,3 +138,9 @@ class RefusedError(CrmdeployError):
     """A safety check refused the plan, or a saved plan is stale (exit code 3)."""
 
     exit_code = EXIT_REFUSED
+
+
+class UsageError(CrmdeployError):
+    """The command line itself is wrong (conflicting or malformed options): exit code 64."""
+
+    exit_code = EXIT_USAGE

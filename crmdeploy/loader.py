@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, SpecError
 from .gcpause import paused_gc
+from .overlay import layer_documents
+from .variables import substitute
 from .kinds import BY_NAME
 from .secrets import PLAIN_SECRET, Sensitive
 from .spec.base import PATTERN_HELP
@@ -19,6 +22,7 @@ from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
 SUFFIXES = (".yaml", ".yml")
+_VAR_HINT = " (define it in the target's vars in crmdeploy.yaml, or pass --var NAME=VALUE)"
 MAX_PROBLEMS = 20
 
 
@@ -41,12 +45,23 @@ class LoadedSpec:
             raise SpecError(problems)
 
 
-def load(path: str | Path) -> LoadedSpec:
-    """Load one YAML file, or every *.yaml / *.yml file under a folder, merged."""
-    root = Path(path)
+def load(path: str | Path, variables: Mapping[str, Any] | None = None) -> LoadedSpec:
+    """Load one YAML file, or every *.yaml / *.yml file under a folder, merged; `${var:NAME}`
+    filled from `variables`."""
+    return load_layers([Path(path)], variables)
+
+
+def load_layers(paths: list[Path], variables: Mapping[str, Any] | None = None, *, hint: str = "",
+                source: str = "") -> LoadedSpec:
+    """A target's spec list: the first entry is the base, each later one an overlay merged over
+    what came before (see overlay.py). `hint` tells an undefined variable's error where
+    variables come from."""
     with paused_gc():
-        document = _merge([_read(f) for f in _spec_files(root)])
-        return LoadedSpec(validate_document(document), document, str(root))
+        documents = [_merge([_read(f) for f in _spec_files(p)]) for p in paths]
+        document = documents[0] if len(documents) == 1 else layer_documents(documents)
+        if document.variables:
+            substitute(document, variables or {}, hint=hint or _VAR_HINT)
+        return LoadedSpec(validate_document(document), document, source or " + ".join(map(str, paths)))
 
 
 def validate_document(document: Document) -> SpecBase:
@@ -99,6 +114,7 @@ def _merge(documents: list[Document]) -> Document:
         merged.positions.update({_shift(p, offsets): loc for p, loc in doc.positions.items()
                                  if _shift(p, offsets) not in merged.positions})
         merged.secrets.extend((_shift(p, offsets), env) for p, env in doc.secrets)
+        merged.variables.extend(_shift(p, offsets) for p in doc.variables)
     return merged
 
 

@@ -27,6 +27,7 @@ STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 SPECIAL_KEYS = (MERGE_TAG, "tag:yaml.org,2002:value")  # keys flatten_mapping rewrites
 SAFE_DEPTH = 2_000
+VAR_MARK = "${var:"
 BRACKETS = re.compile(r"[\[\]{}]")
 LONG_LINE = re.compile(r"^[^\n]{%d}" % (SAFE_DEPTH // 2), re.MULTILINE)  # tried at line starts only
 
@@ -40,6 +41,7 @@ class Document:
     # Locations only when asked, because building 600,000 of them costs a second at 50k resources.
     positions: dict[Path, Location | tuple[str, Any]] = field(default_factory=dict)
     secrets: list[tuple[Path, str]] = field(default_factory=list)  # (path, env variable)
+    variables: list[Path] = field(default_factory=list)  # strings holding a ${var:NAME}
 
     def locate(self, path: Path) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
@@ -193,9 +195,12 @@ class _Builder:
             self.doc.positions[path] = self.mark(node)
         if type(node) is yaml.ScalarNode:  # most nodes: tested first
             scalar = self.scalar(node)
-            if isinstance(scalar, str) and "${" in scalar and (env := parse_env_ref(scalar)):
-                self.doc.secrets.append((path, env))
-                return Sensitive.from_env(env)
+            if isinstance(scalar, str) and "${" in scalar:
+                if env := parse_env_ref(scalar):
+                    self.doc.secrets.append((path, env))
+                    return Sensitive.from_env(env)
+                if VAR_MARK in scalar:
+                    self.doc.variables.append(path)
             return scalar
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)

@@ -1,0 +1,133 @@
+"""Many targets at once: run "plan/apply one target" for each, concurrently, and report per target.
+
+Each target has its own adapter (so its own rate limit and connections) and, for apply, its own
+lock; a target that fails is reported and the others go on. The results come back in the order
+the targets were given, whatever order they finished in, so the output is stable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .errors import (EXIT_CHANGES, EXIT_ERROR, EXIT_MANUAL, EXIT_OK, EXIT_REFUSED, CrmdeployError,
+                     SpecError, UsageError)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+PRECEDENCE = (EXIT_ERROR, EXIT_REFUSED, EXIT_CHANGES, EXIT_MANUAL, EXIT_OK)   # the first one present wins
+WORKERS_ENV = "CRMDEPLOY_FLEET_PARALLELISM"
+DEFAULT_WORKERS = 64   # targets in flight at once: each is I/O bound at ~10 requests/second
+FORMAT_VERSION = 2
+
+
+@dataclass
+class Result:
+    """What one target's run produced: its exit code, its output, and its figures."""
+
+    name: str
+    target: str = ""
+    code: int = EXIT_OK
+    text: str = ""                          # the plan / apply report as the format renders it
+    data: dict[str, Any] | None = None      # the same, as JSON data
+    error: str = ""                         # the error that stopped it, in the user's words
+    counts: dict[str, int] = field(default_factory=dict)   # e.g. create/update/... or applied/failed
+    errors: list[str] = field(default_factory=list)         # every problem, for JSON
+
+    @property
+    def status(self) -> str:
+        return {EXIT_OK: "ok", EXIT_CHANGES: "changes", EXIT_MANUAL: "manual", EXIT_REFUSED: "refused"
+                }.get(self.code, "error")
+
+
+def workers(value: int | None = None, targets: int = 1) -> int:
+    """How many targets run at once: the option, else CRMDEPLOY_FLEET_PARALLELISM, else 64."""
+    if value is None:
+        text = os.environ.get(WORKERS_ENV, "").strip()
+        try:
+            value = int(text) if text else DEFAULT_WORKERS
+        except ValueError:
+            raise UsageError(f'{WORKERS_ENV}="{text}" is not a whole number') from None
+    if value < 1:
+        raise UsageError(f"at least one target must run at a time (got {value})")
+    return max(1, min(value, targets))
+
+
+def run_all(items: Sequence[T], one: Callable[[T], Result], name: Callable[[T], str],
+            parallel: int | None = None) -> list[Result]:
+    """`one(item)` for every item, `parallel` at a time; a CrmdeployError becomes that item's result."""
+    def guarded(item: T) -> Result:
+        try:
+            return one(item)
+        except CrmdeployError as exc:
+            problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+            return Result(name(item), code=exc.exit_code, error=str(exc), errors=problems)
+        except Exception as exc:   # a bug in one target's run must not hide the others' results
+            log.exception("target %s: unexpected error", name(item))
+            return Result(name(item), code=EXIT_ERROR, error=f"unexpected error: {type(exc).__name__}: {exc}",
+                          errors=[f"unexpected error: {type(exc).__name__}"])
+
+    count = workers(parallel, len(items))
+    if count == 1:
+        return [guarded(item) for item in items]
+    with ThreadPoolExecutor(count, "crmdeploy-target") as pool:
+        return list(pool.map(guarded, items))
+
+
+def aggregate(codes: Sequence[int]) -> int:
+    """One exit code for many targets: 1 > 3 > 2 > 4 > 0 (any other code counts as an error)."""
+    present = {c if c in PRECEDENCE else EXIT_ERROR for c in codes}
+    return next((c for c in PRECEDENCE if c in present), EXIT_OK)
+
+
+def summary_table(results: Sequence[Result], columns: Sequence[str]) -> str:
+    """One row per target: name, result, the counts asked for, and the error's first line."""
+    head = ["target", "result", *columns]
+    rows = [[r.name, r.status, *(str(r.counts[c]) if c in r.counts else "-" for c in columns)]
+            for r in results]
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in [head, *rows]]
+    notes = ["", *(r.error.splitlines()[0] if r.error else "" for r in results)]
+    lines = [(line + "  " + note).rstrip() for line, note in zip(lines, notes)]
+    ok = sum(1 for r in results if r.code in (EXIT_OK, EXIT_CHANGES, EXIT_MANUAL))
+    return "\n".join([*lines, f"{len(results)} targets: {ok} ok, {len(results) - ok} failed or refused."]) + "\n"
+
+
+def grouped_text(results: Sequence[Result], columns: Sequence[str]) -> str:
+    """Each target's output under its own heading, then the summary table."""
+    parts = []
+    for result in results:
+        heading = f"=== {result.name}" + (f" ({result.target})" if result.target else "") + " ==="
+        body = result.text if result.text else ""
+        if result.error:
+            body += "".join(f"Error: {line}\n" for line in result.error.splitlines())
+        parts.append(f"{heading}\n{body}\n")
+    return "".join(parts) + "=== summary ===\n" + summary_table(results, columns)
+
+
+def grouped_json(results: Sequence[Result], code: int) -> str:
+    targets = []
+    for r in results:
+        item: dict[str, Any] = {"name": r.name, "target": r.target, "result": r.status, "exit_code": r.code}
+        if r.data is not None:
+            item.update(r.data)
+        if r.error:
+            item["error"] = {"messages": r.errors or [r.error]}
+        targets.append(item)
+    return json.dumps({"format_version": FORMAT_VERSION, "exit_code": code, "targets": targets},
+                      ensure_ascii=False, indent=2) + "\n"
+
+
+def grouped_markdown(results: Sequence[Result], columns: Sequence[str]) -> str:
+    parts = [r.text if r.text else f"### `{r.name}`\n\n**Error:** {r.error}\n" for r in results]
+    head = ["target", "result", *columns]
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    table += ["| " + " | ".join([r.name, r.status, *(str(r.counts.get(c, "-")) for c in columns)]) + " |"
+              for r in results]
+    return "\n".join(parts) + "\n" + "\n".join(table) + "\n"
