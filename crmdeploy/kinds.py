@@ -68,19 +68,19 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("status_groups", StatusGroup, "status group"),
     Kind("statuses", Status, "order status", spec_only=frozenset({"cms_status", "comment"})),
-    Kind("product_statuses", ProductStatus, "item status"),
-    Kind("payment_types", PaymentType, "payment type"),
-    Kind("payment_statuses", PaymentStatus, "payment status"),
-    Kind("delivery_types", DeliveryType, "delivery type"),
+    Kind("product_statuses", ProductStatus, "item status", spec_only=frozenset({"cms_status", "comment"})),
+    Kind("payment_types", PaymentType, "payment type", spec_only=frozenset({"cms_type", "comment"})),
+    Kind("payment_statuses", PaymentStatus, "payment status", spec_only=frozenset({"cms_status", "comment"})),
+    Kind("delivery_types", DeliveryType, "delivery type", spec_only=frozenset({"cms_type", "comment"})),
     Kind("order_types", OrderType, "order type"),
     Kind("order_methods", OrderMethod, "order method"),
     Kind("custom_dictionaries", CustomDictionary, "custom dictionary"),
     Kind("custom_fields", CustomField, "custom field", scope="entity"),
-    Kind("user_groups", UserGroup, "user group"),
-    Kind("users", User, "user", key="email"),
-    Kind("templates", Template, "message template"),
-    Kind("triggers", Trigger, "trigger"),
-    Kind("integrations", Integration, "integration"),
+    Kind("user_groups", UserGroup, "user group", spec_only=frozenset({"comment"})),
+    Kind("users", User, "user", key="email", spec_only=frozenset({"comment"})),
+    Kind("templates", Template, "message template", spec_only=frozenset({"comment"})),
+    Kind("triggers", Trigger, "trigger", spec_only=frozenset({"todo"})),
+    Kind("integrations", Integration, "integration", spec_only=frozenset({"purpose", "comment"})),
 )
 
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -76,6 +76,15 @@ def trigger_on_inactive_status(loaded: LoadedSpec) -> Iterator[Problem]:
                           f'trigger "{trigger.code}" fires on the inactive status "{code}", so it never fires')
 
 
+def trigger_to_do(loaded: LoadedSpec) -> Iterator[Problem]:
+    """A trigger the ТЗ asked for whose action nobody has written yet (e.g. from the workbook)."""
+    for i, trigger in _indexed(loaded, "triggers"):
+        if trigger.todo:
+            state = "" if trigger.actions else " and has no actions yet"
+            yield _at(loaded, ("triggers", i, "todo"),
+                      f'trigger "{trigger.code}" is marked to-do{state}: {trigger.todo}')
+
+
 def required_at_inactive_status(loaded: LoadedSpec) -> Iterator[Problem]:
     """A missing status is already an error (reference check); an inactive one is never reached."""
     active = {s.code for s in loaded.spec.statuses if s.active}
@@ -93,6 +102,7 @@ RULES: tuple[Rule, ...] = (
     template_never_sent,
     trigger_on_inactive_status,
     required_at_inactive_status,
+    trigger_to_do,
 )
 
 

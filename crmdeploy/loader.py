@@ -34,7 +34,9 @@ class LoadedSpec:
 
     def unset_secrets(self) -> list[tuple[tuple, str]]:
         """`(path, NAME)` of each `${env:NAME}` whose variable is unset: plan warns, apply refuses."""
-        return [(path, env) for path, env in self.document.secrets if env not in os.environ]
+        # Only secrets a resource sends count: an access note's password is for people, not for apply.
+        return [(path, env) for path, env in self.document.secrets
+                if env not in os.environ and path and path[0] in BY_NAME]
 
     def missing_secrets(self) -> list[Problem]:
         return [Problem(self.document.locate(path), dotted(path), f"environment variable {env} is not set")

@@ -8,12 +8,17 @@ every way of turning one into text yields `(sensitive)`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import html
+import json
 import os
 import re
 import secrets as _random
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pydantic_core import core_schema
 
@@ -165,3 +170,38 @@ def resolve_placeholders(value: Any) -> Any:
     if isinstance(value, list):
         return [resolve_placeholders(v) for v in value]
     return value
+
+
+def encodings(secret: str) -> set[str]:
+    """Every form `secret` can take when a server quotes it back: raw, JSON-escaped (ASCII or
+    not, once or twice, as in an object quoted inside a string), Python-quoted, URL-encoded
+    (either hex case, `+` or `%20` for a space, also of the escaped forms), HTML-escaped, and
+    base64 (standard or URL-safe, padded or not)."""
+    if not secret:
+        return set()
+    escaped = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+               repr(secret)[1:-1], html.escape(secret)}
+    escaped |= {q for e in list(escaped) for q in (json.dumps(e)[1:-1], repr(e)[1:-1])}
+    found = set(escaped)
+    for text in escaped:
+        for encoded in (quote(text, safe=""), quote_plus(text, safe=""), quote(text)):
+            found |= {encoded, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)}
+    raw = secret.encode("utf-8")
+    for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = b64.decode("ascii")
+        found |= {text, text.rstrip("=")}
+    return {f for f in found if f}
+
+
+def masker(secrets: Iterable[str | None]) -> re.Pattern[str] | None:
+    """One pattern matching every encoding of every secret, longest first; None when there are none."""
+    forms = set().union(*(encodings(s) for s in secrets if s))
+    if not forms:
+        return None
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
+def mask(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every encoding of every secret replaced by `(sensitive)`."""
+    pattern = masker(secrets)
+    return pattern.sub(MASK, text) if pattern else text

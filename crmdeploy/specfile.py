@@ -40,7 +40,7 @@ AREAS: tuple[Area, ...] = (
     Area("payment-delivery", "Оплата и доставка",
          ("payment_types", "payment_statuses", "delivery_types", "order_types", "order_methods")),
     Area("fields", "Поля", ("custom_dictionaries", "custom_fields")),
-    Area("access", "Доступы", ("user_groups",)),
+    Area("access", "Доступы", ("user_groups", "access_notes")),
     Area("users", "Пользователи", ("users",)),
     Area("communications", "Коммуникации", ("templates", "triggers")),
     Area("integrations", "Интеграции", ("integrations",)),
@@ -56,7 +56,7 @@ def resource_data(kind_name: str, resource: Resource, *, defaults: bool = False)
     """The resource as plain data: unset fields (and defaults, unless asked) left out,
     secrets as `${env:NAME}`."""
     data = resource.model_dump(exclude_none=True, exclude_defaults=not defaults)
-    key = BY_NAME[kind_name].key_of(resource)
+    key = BY_NAME[kind_name].key_of(resource) if kind_name in BY_NAME else ""
     return _placeholders(data, key, ())
 
 
@@ -72,7 +72,7 @@ def _placeholders(value: Any, key: str, path: tuple[str, ...]) -> Any:
 
 def render(spec: SpecBase, kinds: tuple[str, ...] | None = None, header: str = "") -> str:
     """One YAML document with the given kinds (all by default), a comment line per ТЗ area."""
-    wanted = kinds or tuple(k.name for k in KINDS)
+    wanted = kinds or (*(k.name for k in KINDS), "access_notes")
     parts = [_comment(header), "version: 1\n"]
     for area in AREAS:
         present = [k for k in area.kinds if k in wanted and spec.resources(k)]

@@ -51,6 +51,9 @@ CASES = {
         + "custom_fields:\n  - {code: reason, name: Причина, type: string, required_at: [cancel-price]}\n",
         (16, "custom_fields[0].required_at",
          'field "reason" is required at status "cancel-price", which is not an active status')),
+    "trigger_to_do": (
+        BASE + "  - {code: on-cancel, conditions: {status: cancel-price}, active: false, todo: Позвонить клиенту}\n",
+        (14, "triggers[1].todo", 'trigger "on-cancel" is marked to-do and has no actions yet: Позвонить клиенту')),
 }
 
 

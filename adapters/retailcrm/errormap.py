@@ -8,6 +8,7 @@ network exception is redacted first.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,7 +24,7 @@ from crmdeploy.errors import (
     TransientError,
     UnreachableError,
 )
-from crmdeploy.secrets import MASK
+from crmdeploy.secrets import MASK, mask
 
 from .answers import describe, not_json
 from .retry import parse_retry_after, transient_status
@@ -33,11 +34,9 @@ _KEY_IN_TEXT = re.compile(r"(apiKey=|X-API-KEY['\"]?\s*[:=]\s*['\"]?)[^&\s'\",}]
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """`text` with the API key (and any other secret given) masked, wherever and however it appears."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return _KEY_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
+    """`text` with the API key (and any other secret given) masked, wherever and in whichever
+    encoding it appears (raw, JSON-escaped, URL-encoded, base64: `secrets.encodings`)."""
+    return _KEY_IN_TEXT.sub(lambda m: m.group(1) + MASK, mask(text, secrets))
 
 
 def api_words(body: Any, rename: Callable[[str], str] = str, hide: tuple[str, ...] = ()) -> str:
@@ -52,12 +51,19 @@ def _words(body: Any, rename: Callable[[str], str]) -> str:
     message = str(body.get("errorMsg") or "").strip()
     errors = body.get("errors")
     if isinstance(errors, dict):
-        details = [f"{rename(str(k))}: {v}" for k, v in errors.items()]
+        details = [f"{rename(str(k))}: {_text(v)}" for k, v in errors.items()]
     elif isinstance(errors, list):
-        details = [str(v) for v in errors]
+        details = [_text(v) for v in errors]
     else:
         details = []
     return ": ".join(p for p in (message, "; ".join(details)) if p)
+
+
+def _text(value: Any) -> str:
+    """An error detail as text: a nested object or list as JSON (whose escapes masking knows)."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def from_response(response: requests.Response, body: Any, *, resource: str, target: str,

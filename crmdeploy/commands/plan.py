@@ -18,17 +18,17 @@ from ._common import (
     OnlyOpt,
     ParallelismOpt,
     PruneOpt,
-    SpecArg,
     TargetOpt,
     color,
     deploy_options,
     guard,
     target_or_default,
 )
+from .fleet import AllOpt, OptionalSpecArg, ProjectOpt, TargetsOpt, VarOpt, many, plan_many, single
 
 
 def plan(
-    spec: SpecArg, target: TargetOpt = None, fmt: FormatOpt = Format.text,
+    spec: OptionalSpecArg = None, target: TargetOpt = None, fmt: FormatOpt = Format.text,
     out: Annotated[Optional[Path], typer.Option(
         "--out", "-o", show_default=False,
         help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
@@ -37,24 +37,29 @@ def plan(
         "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
     prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
     api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
+    all_targets: AllOpt = False, targets: TargetsOpt = None, project: ProjectOpt = None, var: VarOpt = None,
 ) -> None:
     """Show what apply would change: every create, update and deactivation, field by field.
 
     Reads the live CRM through the target's adapter and writes nothing to it. Exits 3 when the plan
-    changes too much of one kind at once (see --force).
+    changes too much of one kind at once (see --force). With --all (or --targets a,b) every target of
+    the project file is planned at once (--out DIR saves one plan per target); -t NAME picks one.
     """
     from ..deploy import plan_spec, save_plan
-    from ..loader import load
     from ..registry import open_target
     from ..render import RENDERERS
 
     options = deploy_options(prune, only, exclude)
+    if many(all_targets, targets):
+        raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, options=options, force=force,
+                                   adapter_options={"insecure": insecure, "parallelism": parallelism},
+                                   detailed=detailed_exitcode, out=out))
     with guard(fmt):
-        loaded = load(spec)
-        adapter = open_target(target_or_default(target), api_key_file=api_key_file, insecure=insecure,
+        chosen = single(spec, target, project, var, api_key_file)
+        adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
                               parallelism=parallelism)
         try:
-            planned = plan_spec(loaded, adapter, options)
+            planned = plan_spec(chosen.loaded, adapter, options)
         finally:
             adapter.close()
         typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)

@@ -1,4 +1,4 @@
-"""`crmdeploy xlsx import|export`: the ТЗ workbook."""
+"""`crmdeploy xlsx template|import|export`: the ТЗ workbook (the TrendKey template's five tabs)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def xlsx_import(
     output: OutOpt = None,
     force: OverwriteOpt = False,
 ) -> None:
-    """Read a ТЗ workbook into a spec. Problems name the sheet, row and column."""
+    """Read a ТЗ workbook filled in by hand into a spec: names, not codes; merged cells, group rows and
+    free-text triggers understood; passwords become ${env:NAME}. Every problem (in Russian) names the
+    sheet, row and column; with any problem nothing is written."""
     from ..xlsx.reader import read_workbook
 
     with guard():
@@ -38,10 +40,26 @@ def xlsx_export(
                                          show_default=False)],
     force: OverwriteOpt = False,
 ) -> None:
-    """Write a spec as a ТЗ workbook: Статусы, Доступы, Пользователи, Коммуникации, Интеграции and more."""
+    """Write a spec as the ТЗ workbook a client reads: Доступы, Статусы, Пользователи, Коммуникации,
+    Интеграции (plus tabs for what has no place there), with dropdowns and notes; import reads it back."""
     from ..loader import load
     from ..xlsx.writer import save_workbook
 
     with guard():
         save_workbook(load(spec).spec, output, force=force)
         typer.echo(f"Wrote {output}.", err=True)
+
+
+@app.command("template")
+def xlsx_template(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
+                                         show_default=False)] = Path("ТЗ.xlsx"),
+    force: OverwriteOpt = False,
+) -> None:
+    """Write a blank ТЗ workbook to fill in (the place to start): the five tabs, retailCRM's status
+    groups as group rows, dropdowns and a note on every header. Then: crmdeploy xlsx import."""
+    from ..xlsx.writer import blank_spec, save_workbook
+
+    with guard():
+        save_workbook(blank_spec(), output, force=force, blank=True)
+        typer.echo(f"Wrote {output}. Fill it in, then: crmdeploy xlsx import {output} -o spec/", err=True)

@@ -18,6 +18,9 @@ class PaymentType(Resource):
     default_for_crm: bool | None = None
     default_for_api: bool | None = None
     description: Text | None = None
+    # The ТЗ's CMS column and comment: kept in the spec, never sent (spec_only in kinds.py).
+    cms_type: str | None = None
+    comment: Text | None = None
 
 
 class PaymentStatus(Resource):
@@ -30,6 +33,8 @@ class PaymentStatus(Resource):
     default_for_api: bool | None = None
     description: Text | None = None
     payment_types: code_set("payment_types") | None = None
+    cms_status: str | None = None
+    comment: Text | None = None
 
 
 class DeliveryType(Resource):
@@ -41,6 +46,8 @@ class DeliveryType(Resource):
     description: Text | None = None
     default_for_crm: bool | None = None
     payment_types: code_set("payment_types") | None = None
+    cms_type: str | None = None
+    comment: Text | None = None
 
 
 class OrderType(Resource):

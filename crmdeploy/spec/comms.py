@@ -20,6 +20,7 @@ class Template(Resource):
     subject: Annotated[str, StringConstraints(max_length=998)] | None = None
     body: Text
     active: bool = True
+    comment: Text | None = None   # spec-only
 
     @model_validator(mode="after")
     def _email_has_subject(self) -> Template:
@@ -78,5 +79,13 @@ class Trigger(Resource):
     name: Name | None = None
     event: Event = "order.status_changed"
     conditions: Conditions = Field(default_factory=Conditions)
-    actions: Annotated[list[Action], Field(min_length=1)]
+    actions: list[Action] = []
     active: bool = True
+    # Spec-only: what the ТЗ asked for that no action expresses yet (`validate` warns about it).
+    todo: Text | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Trigger:
+        if not self.actions and not self.todo:
+            raise ValueError('a trigger needs at least one action (or a "todo" saying what is still to decide)')
+        return self

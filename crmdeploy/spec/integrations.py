@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..secrets import Sensitive
-from .base import Code, Name, Resource, code_set
+from .base import Code, Name, Resource, Text, code_set
 
 Scalar = str | int | float | bool
 
@@ -20,3 +20,6 @@ class Integration(Resource):
     # Only `${env:NAME}` references: a secret is never written into a spec.
     credentials: dict[Code, Sensitive] | None = None
     delivery_types: code_set("delivery_types") | None = None
+    # Spec-only: what the ТЗ says the integration is for, and notes (e.g. "needed later").
+    purpose: Text | None = None
+    comment: Text | None = None

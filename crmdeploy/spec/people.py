@@ -1,8 +1,20 @@
-"""Access: user groups (the ТЗ's Доступы tab) and users (Пользователи)."""
+"""Access: user groups (the ТЗ's Доступы tab), users (Пользователи) and access notes."""
 
 from __future__ import annotations
 
-from .base import Code, CodeList, Email, Name, Resource, code_set
+from ..secrets import Sensitive
+from .base import Code, CodeList, Email, Model, Name, Resource, Text, code_set
+
+
+class AccessNote(Model):
+    """A system login the ТЗ lists (shop admin, hosting, 1C…): kept in the spec, never sent.
+    The password is only ever a `${env:NAME}` reference."""
+
+    system: Name
+    url: str | None = None
+    login: str | None = None
+    password: Sensitive | None = None
+    comment: Text | None = None
 
 
 class UserGroup(Resource):
@@ -14,6 +26,7 @@ class UserGroup(Resource):
     permissions: CodeList | None = None
     order_types: code_set("order_types") | None = None
     delivery_types: code_set("delivery_types") | None = None
+    comment: Text | None = None   # spec-only: the ТЗ's notes on this group's rights
 
 
 class User(Resource):
@@ -27,3 +40,4 @@ class User(Resource):
     is_admin: bool | None = None
     is_manager: bool | None = None
     groups: code_set("user_groups") | None = None
+    comment: Text | None = None   # spec-only

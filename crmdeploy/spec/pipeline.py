@@ -30,3 +30,5 @@ class ProductStatus(Resource):
     active: bool = True
     cancel_status: bool | None = None
     order_status: ref("statuses") | None = None
+    cms_status: str | None = None
+    comment: Text | None = None

@@ -10,13 +10,17 @@ from typing import Any, Literal
 from pydantic import Field, create_model
 
 from ..kinds import BY_NAME, KINDS
+from . import plainsecrets
 from .base import Model, Resource, iter_refs
+from .people import AccessNote
 from .settings import Safety
 
 
 class SpecBase(Model):
     version: Literal[1] = 1
     safety: Safety = Field(default_factory=Safety)
+    # The ТЗ's Доступы logins: notes for the people doing the roll-out, not CRM resources.
+    access_notes: list[AccessNote] = Field(default_factory=list)
 
     def resources(self, kind: str) -> list[Resource]:
         return getattr(self, kind)
@@ -55,6 +59,7 @@ def check_spec(spec: SpecBase) -> list[Finding]:
     for kind in KINDS:
         for i, resource in enumerate(spec.resources(kind.name)):
             findings.extend(_dangling(resource, (kind.name, i), keys))
+    findings.extend(Finding(loc, message) for loc, message in plainsecrets.findings(spec.resources("integrations")))
     return findings
 
 

@@ -1,104 +1,276 @@
-"""The ТЗ workbook's layout, declared once: which sheet holds which kind, in which columns.
+"""The ТЗ workbook's tables, declared once: tabs, titles, columns and the words that name them.
 
-Both directions read this table; nothing else in the xlsx code knows a kind. A
-column maps a header to a field path of the resource; its cell format (text,
-yes/no, number, code list, YAML) follows from the model's type of that field.
-A column with `derive` instead of a path is computed on export and only checked
-on import (the ТЗ's "trigger needed" is a fact about the Триггеры sheet).
+The writer prints `header`, `note` and `choices`; the reader finds a column by its
+header as people word it: the header itself or a synonym (compared after `norm`),
+else the first column (by `prio`, then order) one of whose `keys` the header contains.
+Tab order and names follow the TrendKey template (Доступы, Статусы, Пользователи,
+Коммуникации, Интеграции); the tabs after them hold what has no place in those five.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from ..spec.base import Resource
-from ..spec.root import SpecBase
+from .words import AREAS, norm
 
-Derive = Callable[[SpecBase, Resource], Any]
+YESNO = "yesno"
 
 
 @dataclass(frozen=True)
-class Column:
+class Col:
+    key: str
     header: str
-    path: tuple[str, ...] = ()
-    derive: Derive | None = None
+    keys: tuple[str, ...] = ()      # words a header may contain
     width: int = 16
+    note: str = ""                  # the header's comment in the workbook
+    choices: str | None = None      # YESNO, an enum name in words.py, or "ref:<kind>"
+    prio: int = 5                   # lower is tried first when matching by `keys`
+    tech: bool = False              # a narrow technical column at the end (code, order, active)
+
+    def matches(self, header: str) -> bool:
+        return header == norm(self.header)
+
+    def contained(self, header: str) -> bool:
+        return any(norm(key) in header for key in self.keys)
 
 
 @dataclass(frozen=True)
-class Block:
-    """One table on a sheet: a title row, a header row, one row per resource."""
-
+class Table:
     kind: str
     title: str
-    columns: tuple[Column, ...]
+    titles: tuple[str, ...]
+    columns: tuple[Col, ...]
+
+    def col(self, key: str) -> Col:
+        return next(c for c in self.columns if c.key == key)
+
+    def match(self, headers: list[str]) -> dict[int, Col]:
+        """Column index → Col for every header recognised; each Col at most once."""
+        found: dict[int, Col] = {}
+        for i, header in enumerate(headers):
+            col = next((c for c in self.columns if c.matches(header) and c not in found.values()), None)
+            if header and col:
+                found[i] = col
+        ranked = sorted(self.columns, key=lambda c: (c.prio, self.columns.index(c)))
+        for i, header in enumerate(headers):
+            if header and i not in found:
+                col = next((c for c in ranked if c.contained(header) and c not in found.values()), None)
+                if col:
+                    found[i] = col
+        return found
+
+    def is_title(self, text: str) -> bool:
+        return norm(text) in {norm(t) for t in (self.title, *self.titles)}
 
 
 @dataclass(frozen=True)
-class Sheet:
+class Tab:
     title: str
-    blocks: tuple[Block, ...]
+    names: tuple[str, ...]     # other names the tab may have
+    tables: tuple[Table, ...]
+    heading: str               # the merged title row export writes
+    help: str                  # the note row under it
 
 
-def col(header: str, path: str, width: int = 16) -> Column:
-    return Column(header, tuple(path.split(".")), width=width)
+# --- columns used by many tables ------------------------------------------------------------------------
+CODE = Col("code", "Код", ("код",), 12, "Код в retailCRM. Можно не заполнять: код получится из названия "
+           "(транслитом) и будет тем же при каждом импорте.", prio=0, tech=True)
+ORDER = Col("ordering", "Порядок", ("порядок", "сортиров"), 9, "Порядок сортировки (число). "
+            "Пусто — по порядку строк.", tech=True)
+ACTIVE = Col("active", "Активен", ("активн", "включен"), 9, "Да / Нет. Пусто — Да.", YESNO, tech=True)
+COMMENT = Col("comment", "Комментарий", ("коммент", "примеч", "заметк"), 36,
+              "Любой текст: сохраняется в спецификации, в CRM не отправляется.")
+CMS = Col("cms", "Статус в CMS интернет-магазина", ("cms", "сайт", "интернет", "магазин", "битрикс", "1с"), 26,
+          "Как это называется в CMS магазина. Одна ячейка, объединённая на несколько строк, "
+          "относится ко всем этим строкам.", prio=1)
+DEF_CRM = Col("default_for_crm", "По умолчанию в CRM", ("умолчанию в crm", "умолчанию crm", "по умолчанию"), 12,
+              "Да / Нет", YESNO, prio=2)
+DEF_API = Col("default_for_api", "По умолчанию в API", ("умолчанию в api", "умолчанию api"), 12, "Да / Нет",
+              YESNO, prio=1)
+DESCRIPTION = Col("description", "Описание", ("описан",), 30, "Описание, которое видно в CRM.")
+PAY_TYPES = Col("payment_types", "Типы оплат", ("типы оплат", "тип оплат", "способы оплат"), 30,
+                "Названия типов оплат через запятую или с новой строки.", "ref:payment_types", prio=2)
+DELIVERY_TYPES = Col("delivery_types", "Типы доставок", ("доставк",), 24,
+                     "Названия типов доставок через запятую или с новой строки.", "ref:delivery_types", prio=2)
 
 
-def _trigger_needed(spec: SpecBase, status: Resource) -> bool:
-    return any(status.code in (t.conditions.status, t.conditions.from_status) for t in spec.triggers)
+def cms(header: str) -> Col:
+    return Col("cms", header, CMS.keys, CMS.width, CMS.note, prio=1)
 
 
-CODE, NAME, ACTIVE, ORDERING = col("Код", "code"), col("Название", "name", 30), col("Активен", "active", 10), \
-    col("Порядок", "ordering", 10)
-DEFAULTS = (col("По умолчанию в CRM", "default_for_crm", 12), col("По умолчанию в API", "default_for_api", 12))
+def crm(header: str, *keys: str) -> Col:
+    return Col("name", header, ("retailcrm", "crm", "назван", *keys), 30, "Название в retailCRM (обязательно).")
 
-LAYOUT: tuple[Sheet, ...] = (
-    Sheet("Статусы", (Block("statuses", "Статусы заказа", (
-        col("Группа статусов", "group", 18), col("Код статуса", "code", 22), col("Статус в CRM", "name", 34),
-        col("Статус в CMS магазина", "cms_status", 18), col("Комментарий", "comment", 36),
-        Column("Нужен триггер", derive=_trigger_needed, width=10), ORDERING, ACTIVE)),)),
-    Sheet("Группы статусов", (Block("status_groups", "Группы статусов", (CODE, NAME, ORDERING, ACTIVE)),)),
-    Sheet("Статусы товаров", (Block("product_statuses", "Статусы товаров", (
-        CODE, NAME, ORDERING, ACTIVE, col("Статус отмены", "cancel_status", 10),
-        col("Статус заказа", "order_status", 20))),)),
-    Sheet("Оплата и доставка", (
-        Block("payment_types", "Типы оплаты", (CODE, NAME, ACTIVE, *DEFAULTS, col("Описание", "description", 30))),
-        Block("payment_statuses", "Статусы оплаты", (
-            CODE, NAME, ACTIVE, ORDERING, col("Оплата завершена", "payment_complete", 10), *DEFAULTS,
-            col("Описание", "description", 30), col("Типы оплаты", "payment_types", 30))),
-        Block("delivery_types", "Типы доставки", (
-            CODE, NAME, ACTIVE, col("Стоимость", "default_cost", 10), col("Себестоимость", "default_net_cost", 10),
-            DEFAULTS[0], col("Описание", "description", 30), col("Типы оплаты", "payment_types", 30))),
-    )),
-    Sheet("Заказы", (
-        Block("order_types", "Типы заказов", (CODE, NAME, ACTIVE, ORDERING, *DEFAULTS)),
-        Block("order_methods", "Способы оформления", (CODE, NAME, ACTIVE, *DEFAULTS)),
-    )),
-    Sheet("Поля", (Block("custom_fields", "Пользовательские поля", (
-        CODE, NAME, col("Сущность", "entity", 12), col("Тип", "type", 12), col("Обязательное", "required", 10),
-        col("Обязательно в статусах", "required_at", 24), col("Справочник", "dictionary", 16),
-        col("В фильтре", "in_filter", 10), col("В списке", "in_list", 10), ORDERING,
-        col("Область", "display_area", 12), col("Режим", "view_mode", 12), col("По умолчанию", "default", 14))),)),
-    Sheet("Справочники", (Block("custom_dictionaries", "Справочники", (
-        CODE, NAME, col("Элементы", "elements", 50))),)),
-    Sheet("Доступы", (Block("user_groups", "Группы пользователей", (
-        CODE, NAME, col("Менеджеры", "is_manager", 10), col("Курьеры", "is_delivery_men", 10),
-        col("Права", "permissions", 40), col("Типы заказов", "order_types", 20),
-        col("Типы доставки", "delivery_types", 20))),)),
-    Sheet("Пользователи", (Block("users", "Пользователи", (
-        col("Email", "email", 28), col("Имя", "first_name"), col("Фамилия", "last_name"),
-        col("Отчество", "patronymic"), col("Должность", "position", 28), col("Телефон", "phone"), ACTIVE,
-        col("Администратор", "is_admin", 10), col("Менеджер", "is_manager", 10), col("Группы", "groups", 20))),)),
-    Sheet("Коммуникации", (Block("templates", "Шаблоны сообщений", (
-        CODE, NAME, col("Канал", "channel", 8), col("Тема", "subject", 36), col("Текст", "body", 60), ACTIVE)),)),
-    Sheet("Триггеры", (Block("triggers", "Триггеры", (
-        CODE, NAME, col("Событие", "event", 22), col("Статус", "conditions.status", 18),
-        col("Из статуса", "conditions.from_status", 14), col("Статус оплаты", "conditions.payment_status", 14),
-        col("Тип доставки", "conditions.delivery_type", 14), col("Способ оформления", "conditions.order_method", 14),
-        col("Действия", "actions", 60), ACTIVE)),)),
-    Sheet("Интеграции", (Block("integrations", "Интеграции", (
-        CODE, NAME, col("Тип", "kind", 12), ACTIVE, col("Адрес API", "base_url", 28), col("Настройки", "settings", 30),
-        col("Секреты", "credentials", 40), col("Типы доставки", "delivery_types", 20))),)),
+
+TRIGGER_NOTE = ("Нет — триггер не нужен. «Да, …» — что сделать, через точку с запятой:\n"
+                "письмо «Название шаблона» / SMS «Название шаблона» (или просто «письмо клиенту» — "
+                "шаблоны этого статуса с вкладки Коммуникации);\n"
+                "задача «Текст» для группы «Группа» через 4 ч;\n"
+                "уведомление «Текст» для «Группа»;\n"
+                "поле «Название поля» = значение.\n"
+                "Несколько триггеров — с новой строки, каждый с «Да». Имя и код: Да «Имя» [код]: …\n"
+                "Что не распознано, сохранится как задача на доработку (validate напомнит).")
+
+STATUSES = Table("statuses", "Статусы заказов", ("статусы заказа", "статусы", "статусы заказов retailcrm"), (
+    Col("group", "Группа статусов", ("групп",), 20, "Группа: строка-заголовок над её статусами (можно "
+        "объединить ячейки и закрасить) или ячейка, объединённая по вертикали. Новый, Согласование, "
+        "Комплектация, Доставка, Выполнен, Отменен получают коды retailCRM.", "ref:status_groups"),
+    CMS,
+    crm("Статус в retailCRM", "статус"),
+    COMMENT,
+    Col("trigger", "Триггер", ("триггер", "автоматиз", "действи"), 44, TRIGGER_NOTE),
+    CODE, ORDER, ACTIVE))
+
+PAYMENT_STATUSES = Table("payment_statuses", "Статусы оплат", ("статусы оплаты", "статус оплаты"), (
+    cms("Статус оплаты в CMS"), crm("Статус оплаты в retailCRM", "статус"), COMMENT,
+    Col("payment_complete", "Оплата завершена", ("заверш", "оплачен полностью"), 12, "Да / Нет", YESNO, prio=2),
+    PAY_TYPES, DEF_CRM, DEF_API, DESCRIPTION, CODE, ORDER, ACTIVE))
+
+PAYMENT_TYPES = Table("payment_types", "Типы оплат", ("типы оплаты", "способы оплаты", "способы оплат"), (
+    cms("Тип оплаты в CMS"), crm("Тип оплаты в retailCRM", "тип", "способ"), COMMENT, DEF_CRM, DEF_API,
+    DESCRIPTION, CODE, ACTIVE))
+
+DELIVERY = Table("delivery_types", "Типы доставок", ("типы доставки", "способы доставки", "доставки"), (
+    cms("Тип доставки в CMS"), crm("Тип доставки в retailCRM", "тип", "способ", "служба"), COMMENT,
+    Col("default_cost", "Стоимость", ("стоимост", "цена"), 12, "Число, «400 руб.» или «бесплатно».", prio=3),
+    Col("default_net_cost", "Себестоимость", ("себестоим",), 12, "Число или «бесплатно».", prio=2),
+    PAY_TYPES, DEF_CRM, DESCRIPTION, CODE, ACTIVE))
+
+PRODUCT_STATUSES = Table("product_statuses", "Статусы товаров", ("статусы товара", "статусы позиций"), (
+    cms("Статус товара в CMS"), crm("Статус товара в retailCRM", "статус"), COMMENT,
+    Col("order_status", "Статус заказа", ("статус заказа",), 24, "Статус заказа, в который переходит "
+        "заказ (название со вкладки Статусы).", "ref:statuses", prio=2),
+    Col("cancel_status", "Статус отмены", ("отмен",), 10, "Да / Нет", YESNO, prio=2),
+    CODE, ORDER, ACTIVE))
+
+ACCESS = Table("access_notes", "Доступы к системам", ("доступы", "логины", "учетные записи", "доступы к сайту"), (
+    Col("system", "Система", ("систем", "сервис", "ресурс", "куда"), 24, "Куда вход: сайт, хостинг, 1С…"),
+    Col("url", "Адрес", ("адрес", "ссылк", "url"), 30),
+    Col("login", "Логин", ("логин", "login", "пользовател"), 20),
+    Col("password", "Пароль", ("парол", "password", "ключ", "токен"), 20,
+        "Пароль в спецификацию не попадёт: вместо него будет ${env:ИМЯ}, а импорт скажет, какую "
+        "переменную окружения задать."),
+    COMMENT))
+
+RIGHTS = Table("user_groups", "Права групп пользователей", ("права", "права доступа", "группы пользователей"), (
+    Col("name", "Группа", ("групп", "роль", "отдел"), 22, "Название группы пользователей."),
+    *(Col(f"right:{area}", label, (norm(label)[:6],), 18, "Через запятую: просмотр, создание, "
+          "редактирование, удаление; «полный» — всё; пусто или «нет» — ничего.",
+          prio=3 if area == "product_status" else 5) for area, label in AREAS),
+    Col("other_rights", "Другие права", ("другие", "прочие", "коды прав"), 20,
+        "Коды прав retailCRM через запятую.", prio=2),
+    Col("is_manager", "Менеджеры", ("менеджер",), 11, "Да / Нет: группа менеджеров.", YESNO),
+    Col("is_delivery_men", "Курьеры", ("курьер",), 10, "Да / Нет", YESNO),
+    Col("order_types", "Типы заказов", ("типы заказ", "тип заказ"), 20, "Названия через запятую.",
+        "ref:order_types", prio=2),
+    DELIVERY_TYPES, COMMENT, CODE))
+
+USERS = Table("users", "Пользователи", ("сотрудники", "менеджеры"), (
+    Col("position", "Должность", ("должн",), 26),
+    Col("groups", "Группа", ("групп", "отдел", "роль"), 24, "Названия групп со вкладки Доступы, через "
+        "запятую.", "ref:user_groups"),
+    Col("fio", "ФИО", ("фио", "ф и о", "сотрудник"), 30, "Фамилия Имя Отчество в одной ячейке.", prio=2),
+    Col("last_name", "Фамилия", ("фамил",), 16, prio=3),
+    Col("first_name", "Имя", ("имя",), 16, prio=4),
+    Col("patronymic", "Отчество", ("отчеств",), 16, prio=3),
+    Col("email", "E-mail", ("mail", "почта", "email", "логин"), 30, "Адрес почты — он же логин в CRM."),
+    Col("phone", "Телефон", ("телефон",), 16),
+    Col("is_admin", "Администратор", ("админ",), 12, "Да / Нет", YESNO),
+    Col("is_manager", "Менеджер", ("менеджер",), 10, "Да / Нет", YESNO),
+    COMMENT, ACTIVE))
+
+TEMPLATES = Table("templates", "Шаблоны сообщений", ("сообщения", "шаблоны", "коммуникации"), (
+    Col("status", "Статус", ("статус", "событ", "когда"), 26, "После какого статуса отправить (название со "
+        "вкладки Статусы; несколько — с новой строки). Станет триггером, который отправляет это сообщение.",
+        "ref:statuses"),
+    Col("channel", "Канал", ("канал", "тип сообщ", "способ", "вид"), 10, "Email или SMS.", "CHANNEL", prio=3),
+    Col("name", "Название", ("назван", "шаблон"), 28, "Название шаблона (по нему на него ссылаются триггеры)."),
+    Col("subject", "Тема письма", ("тема",), 36, "Для Email — обязательно, для SMS — пусто."),
+    Col("body", "Текст сообщения", ("текст", "содержан", "сообщен"), 70,
+        "Текст. Можно [номер], [имя], [сумма], [трек-номер] — импорт заменит их на переменные retailCRM."),
+    COMMENT, CODE, ACTIVE))
+
+INTEGRATIONS = Table("integrations", "Интеграции", ("сервисы", "подключения"), (
+    Col("name", "Сервис", ("сервис", "интеграц", "служба", "назван", "систем"), 24),
+    Col("purpose", "Назначение", ("назначен", "для чего", "зачем", "описан"), 30),
+    Col("needed", "Нужна?", ("нужн", "необходим", "подключ"), 10,
+        "Да / Нет / Позже. Нет и Позже — интеграция сохранится выключенной.", "NEEDED"),
+    Col("kind", "Тип", ("тип", "вид"), 16, "Служба доставки, Телефония, Оплата, Маркетплейс, Мессенджер, "
+        "Другое.", "INTEGRATION_KIND"),
+    Col("login", "Логин", ("логин", "login", "аккаунт"), 18),
+    Col("secret", "Пароль / ключ", ("парол", "ключ", "токен", "secret"), 28,
+        "Пароль в спецификацию не попадёт: вместо него будет ${env:СЕРВИС_PASSWORD}, а импорт скажет, "
+        "какую переменную окружения задать."),
+    Col("base_url", "Адрес API", ("адрес", "url", "api"), 28),
+    Col("settings", "Настройки", ("настрой", "параметр"), 30, "По строке на настройку: имя: значение."),
+    DELIVERY_TYPES, COMMENT, CODE))
+
+ORDER_TYPES = Table("order_types", "Типы заказов", ("тип заказа",), (
+    crm("Тип заказа", "тип"), DEF_CRM, DEF_API, CODE, ORDER, ACTIVE))
+ORDER_METHODS = Table("order_methods", "Способы оформления", ("способы оформления заказа", "источники"), (
+    crm("Способ оформления", "способ"), DEF_CRM, DEF_API, CODE, ACTIVE))
+
+FIELDS = Table("custom_fields", "Пользовательские поля", ("поля", "доп поля", "дополнительные поля"), (
+    Col("entity", "Сущность", ("сущност", "где", "объект"), 14, "Заказ, Клиент, Корпоративный клиент, "
+        "Компания.", "ENTITY", prio=2),
+    crm("Название поля"),
+    Col("type", "Тип", ("тип",), 16, "Строка, Текст, Целое число, Число, Флажок, Дата, Email, Справочник, "
+        "Справочник (несколько значений).", "FIELD_TYPE"),
+    Col("dictionary", "Справочник", ("справоч",), 20, "Для типа Справочник: название справочника.",
+        "ref:custom_dictionaries"),
+    Col("required", "Обязательное", ("обязательное", "обязат"), 12, "Да / Нет", YESNO, prio=3),
+    Col("required_at", "Обязательно в статусах", ("в статус", "статус"), 26,
+        "Названия статусов, с новой строки.", "ref:statuses", prio=2),
+    Col("in_filter", "В фильтре", ("фильтр",), 10, "Да / Нет", YESNO),
+    Col("in_list", "В списке", ("в списке",), 10, "Да / Нет", YESNO),
+    Col("display_area", "Область", ("област", "раздел", "блок"), 16, choices="DISPLAY_AREA"),
+    Col("view_mode", "Режим", ("режим",), 14, choices="VIEW_MODE"),
+    Col("default", "Значение по умолчанию", ("умолчан",), 16),
+    CODE, ORDER))
+
+DICTIONARIES = Table("custom_dictionaries", "Справочники", ("справочник",), (
+    Col("dictionary", "Справочник", ("справоч",), 24, "Название справочника (ячейку можно объединить по "
+        "вертикали на все его значения).", prio=3),
+    Col("element", "Значение", ("значен", "элемент", "вариант"), 24),
+    Col("element_code", "Код значения", ("код значен", "код элемент"), 14, prio=0, tech=True),
+    Col("element_ordering", "Порядок", ("порядок",), 9, tech=True),
+    Col("code", "Код справочника", ("код справоч", "код"), 14, prio=1, tech=True)))
+
+TRIGGERS = Table("triggers", "Триггеры", ("триггеры подробно", "автоматизация"), (
+    Col("name", "Название", ("назван",), 30),
+    Col("event", "Событие", ("событ",), 22, choices="EVENT"),
+    Col("status", "Статус", ("статус",), 24, "Название статуса заказа.", "ref:statuses", prio=6),
+    Col("from_status", "Из статуса", ("из статус",), 20, choices="ref:statuses", prio=2),
+    Col("payment_status", "Статус оплаты", ("статус оплат",), 18, choices="ref:payment_statuses", prio=2),
+    Col("delivery_type", "Тип доставки", ("доставк",), 18, choices="ref:delivery_types", prio=2),
+    Col("order_method", "Способ оформления", ("способ",), 18, choices="ref:order_methods", prio=2),
+    Col("actions", "Действия", ("действ",), 60, "Как в столбце Триггер вкладки Статусы, по действию на "
+        "строку (или YAML-список, как в спецификации)."),
+    Col("todo", "Что ещё сделать", ("сделать", "доработ", "todo"), 30,
+        "Что пока не выражено действиями: validate напомнит."),
+    ACTIVE, CODE))
+
+TABS: tuple[Tab, ...] = (
+    Tab("Доступы", ("доступ", "права"), (ACCESS, RIGHTS), "Доступы",
+        "Логины к системам (пароли в спецификацию не попадают) и права групп пользователей."),
+    Tab("Статусы", ("статусы заказов",), (STATUSES, PAYMENT_STATUSES, PAYMENT_TYPES, DELIVERY, PRODUCT_STATUSES),
+        "Статусы", "Группы статусов — строки-заголовки. Ниже — статусы оплат, типы оплат, типы доставок и "
+        "статусы товаров. Код можно не заполнять."),
+    Tab("Пользователи", ("сотрудники",), (USERS,), "Пользователи", "Один сотрудник — одна строка."),
+    Tab("Коммуникации", ("сообщения", "шаблоны"), (TEMPLATES,), "Коммуникации",
+        "Одно сообщение — одна строка. Статус связывает сообщение с триггером, который его отправляет."),
+    Tab("Интеграции", ("сервисы",), (INTEGRATIONS,), "Интеграции",
+        "Пароли и ключи в спецификацию не попадают: импорт заменит их на переменные окружения."),
+    Tab("Заказы", ("типы заказов",), (ORDER_TYPES, ORDER_METHODS), "Типы заказов и способы оформления", ""),
+    Tab("Поля", ("пользовательские поля", "доп поля"), (FIELDS,), "Пользовательские поля", ""),
+    Tab("Справочники", ("справочник",), (DICTIONARIES,), "Справочники", "Одно значение — одна строка."),
+    Tab("Триггеры", ("триггеры подробно",), (TRIGGERS,), "Триггеры с условиями",
+        "Триггеры, которые не уместились в столбец Триггер вкладки Статусы: с условиями сверх статуса, "
+        "с другим событием, выключенные."),
 )
+LISTS_TAB = "Списки"   # the hidden tab the dropdowns draw names from
+
+
+def tab_named(name: str) -> Tab | None:
+    word = norm(name)
+    return next((t for t in TABS if word == norm(t.title) or word in map(norm, t.names)), None)

@@ -1,0 +1,392 @@
+"""One reader per table of the ТЗ workbook: rows → records (codes and references resolved later)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .book import Book, CellLocation, Rec, Ref, base_code, text
+from .grid import Found, filled
+from .words import INTEGRATION_KIND, KNOWN_SERVICES, LATER, enum_value, integer, norm, parse_rights, \
+    standard_group, translit, yes_no
+
+# col key → (spec field, converter) for the tables that are plain lists of named things
+COMMON = {"name": ("name", "text"), "comment": ("comment", "text"), "ordering": ("ordering", "int"),
+          "active": ("active", "bool"), "default_for_crm": ("default_for_crm", "bool"),
+          "default_for_api": ("default_for_api", "bool"), "description": ("description", "text")}
+SIMPLE: dict[str, dict[str, tuple[str, str]]] = {
+    "payment_statuses": {"cms": ("cms_status", "text"), "payment_complete": ("payment_complete", "bool"),
+                         "payment_types": ("payment_types", "refs:payment_types")},
+    "payment_types": {"cms": ("cms_type", "text")},
+    "delivery_types": {"cms": ("cms_type", "text"), "default_cost": ("default_cost", "money"),
+                       "default_net_cost": ("default_net_cost", "money"),
+                       "payment_types": ("payment_types", "refs:payment_types")},
+    "product_statuses": {"cms": ("cms_status", "text"), "order_status": ("order_status", "ref:statuses"),
+                         "cancel_status": ("cancel_status", "bool")},
+    "order_types": {}, "order_methods": {},
+}
+HAS_ORDERING = {"statuses", "status_groups", "payment_statuses", "product_statuses", "order_types", "custom_fields"}
+PLACEHOLDERS = {"номер": "{{ order.number }}", "номер заказа": "{{ order.number }}",
+                "имя": "{{ customer.first_name }}", "имя клиента": "{{ customer.first_name }}",
+                "фамилия": "{{ customer.last_name }}", "сумма": "{{ order.total }}",
+                "сумма заказа": "{{ order.total }}", "ссылка на оплату": "{{ payment.link }}",
+                "служба доставки": "{{ order.delivery.name }}", "адрес доставки": "{{ order.delivery.address }}"}
+
+
+def _code(book: Book, rec: Rec, found: Found, values: tuple, base: str) -> None:
+    raw, where, header = book.cell(rec, found, values, "code")
+    rec.base = base
+    if raw is not None:
+        rec.code = text(raw)
+        rec.where[("code",)], rec.headers[("code",)] = where, header
+
+
+def _fields(book: Book, rec: Rec, found: Found, values: tuple, fields: dict[str, tuple[str, str]]) -> None:
+    for key, (path, how) in fields.items():
+        book.read(rec, found, values, key, path, how)
+
+
+def _ordering(rec: Rec, found: Found, n: int) -> None:
+    """Without a Порядок column, the order of the rows: 10, 20, 30…"""
+    if rec.kind in HAS_ORDERING and not found.has("ordering"):
+        rec.data["ordering"] = n * 10
+
+
+def _skipped(book: Book, found: Found, sheet: str, r: int, values: tuple, what: str) -> None:
+    shown = "; ".join(text(values[i]) for i in filled(values))
+    book.warn(book.at(sheet, r), "", f"строка пропущена: нет {what} (в ней: «{shown}») — допишите или удалите её")
+
+
+def read_simple(book: Book, found: Found, sheet: str) -> None:
+    kind = found.table.kind
+    for n, (r, values) in enumerate(found.rows, 1):
+        name, _ = found.get(values, "name")
+        if not text(name):
+            _skipped(book, found, sheet, r, values, "названия в retailCRM")
+            continue
+        rec = book.new(kind, sheet, r)
+        _fields(book, rec, found, values, {**COMMON, **SIMPLE[kind]})
+        _code(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
+        _ordering(rec, found, n)
+        book.comment_extra(rec, found, values)
+
+
+def read_statuses(book: Book, found: Found, sheet: str) -> None:
+    groups: dict[str, Rec] = {g.extra["key"]: g for g in book.records.get("status_groups", [])}
+    current: Rec | None = None
+    counts: dict[int, int] = {}
+    for r, values in found.rows:
+        name, _ = found.get(values, "name")
+        group, _ = found.get(values, "group")
+        cells = filled(values)
+        label = group if found.has("group") else (values[cells[0]] if len(cells) == 1 else None)
+        label = label if isinstance(label, str) or label is None else text(label)
+        if not text(name):
+            if text(label):
+                current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=True)
+            else:
+                _skipped(book, found, sheet, r, values, "статуса в retailCRM")
+            continue
+        if text(group):
+            current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=False)
+        rec = book.new("statuses", sheet, r)
+        if current is None:
+            book.error(rec.row, "Группа статусов", "у статуса нет группы: добавьте над ним строку с названием "
+                       "группы (например, Новый) или заполните столбец «Группа статусов»")
+        else:
+            rec.refs.append(_group_ref(current, rec))
+            counts[id(current)] = counts.get(id(current), 0) + 1
+        _fields(book, rec, found, values, {**COMMON, "cms": ("cms_status", "text")})
+        _code(book, rec, found, values, base_code(name))
+        _ordering(rec, found, counts.get(id(current), 1))
+        book.comment_extra(rec, found, values)
+        trigger, where, header = book.cell(rec, found, values, "trigger")
+        rec.extra["trigger"] = (text(trigger), where, header)
+
+
+def _group_ref(group: Rec, rec: Rec) -> Any:
+    return Ref(("group",), "status_groups", group.data["name"], rec.row, "Группа статусов")
+
+
+def _group(book: Book, groups: dict[str, Rec], name: str, sheet: str, r: int, found: Found, values: tuple,
+           row_of_its_own: bool) -> Rec:
+    key = norm(name)
+    rec = groups.get(key)
+    if rec is None:
+        rec = groups[key] = book.new("status_groups", sheet, r)
+        rec.extra["key"] = key
+        book.put(rec, "name", name, book.at(sheet, r, 1), "Группа статусов")
+        rec.base = standard_group(name) or translit(name)
+        if not found.has("ordering"):
+            rec.data["ordering"] = len(groups) * 10
+    if row_of_its_own:   # a group row: its Код, Порядок and Активен cells are the group's
+        _code(book, rec, found, values, rec.base)
+        _fields(book, rec, found, values, {"ordering": ("ordering", "int"), "active": ("active", "bool")})
+    return rec
+
+
+def read_access(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        system, _ = found.get(values, "system")
+        if not text(system):
+            _skipped(book, found, sheet, r, values, "названия системы")
+            continue
+        rec = Rec("access_notes", book.at(sheet, r))
+        book.access.append(rec)
+        _fields(book, rec, found, values, {"system": ("system", "text"), "url": ("url", "text"),
+                                            "login": ("login", "text"), "comment": ("comment", "text")})
+        rec.extra["secret"] = book.cell(rec, found, values, "password")
+        book.comment_extra(rec, found, values)
+
+
+def read_rights(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        name, _ = found.get(values, "name")
+        if not text(name):
+            _skipped(book, found, sheet, r, values, "названия группы")
+            continue
+        rec = book.new("user_groups", sheet, r)
+        _fields(book, rec, found, values, {
+            "name": ("name", "text"), "is_manager": ("is_manager", "bool"),
+            "is_delivery_men": ("is_delivery_men", "bool"), "comment": ("comment", "text"),
+            "order_types": ("order_types", "refs:order_types"),
+            "delivery_types": ("delivery_types", "refs:delivery_types")})
+        _code(book, rec, found, values, base_code(name))
+        _rights(book, rec, found, values)
+        book.comment_extra(rec, found, values)
+
+
+def _rights(book: Book, rec: Rec, found: Found, values: tuple) -> None:
+    permissions: list[str] = []
+    for c, col in found.columns.items():
+        raw = values[c] if c < len(values) else None
+        if not text(raw):
+            continue
+        where = CellLocation(rec.row.file, rec.row.line, c + 1)
+        if col.key == "other_rights":
+            permissions += [p.strip() for p in re.split(r"[,;\n]", text(raw)) if p.strip()]
+        elif col.key.startswith("right:"):
+            codes, unknown = parse_rights(col.key[6:], raw)
+            permissions += codes
+            if unknown:
+                note = f"{col.header}: {text(raw)}"
+                rec.data["comment"] = "\n".join(filter(None, [rec.data.get("comment"), note]))
+                book.warn(where, col.header, f"не понятно «{', '.join(unknown)}» — записано в комментарий "
+                          "группы; права пишите словами: просмотр, создание, редактирование, удаление, "
+                          "полный или нет")
+    if permissions or any(c.key.startswith("right:") for c in found.columns.values()):
+        rec.data["permissions"] = sorted(set(permissions))
+        rec.where[("permissions",)] = rec.row
+
+
+def read_users(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        email, _ = found.get(values, "email")
+        rec = book.new("users", sheet, r)
+        if not text(email):
+            book.error(rec.row, "E-mail", "у сотрудника нет e-mail: он нужен как логин в CRM — допишите его")
+            continue
+        _fields(book, rec, found, values, {
+            "email": ("email", "text"), "position": ("position", "text"), "phone": ("phone", "text"),
+            "is_admin": ("is_admin", "bool"), "is_manager": ("is_manager", "bool"), "active": ("active", "bool"),
+            "comment": ("comment", "text"), "groups": ("groups", "refs:user_groups"),
+            "last_name": ("last_name", "text"), "first_name": ("first_name", "text"),
+            "patronymic": ("patronymic", "text")})
+        fio, where, header = book.cell(rec, found, values, "fio")
+        parts = text(fio).split()
+        if parts:
+            fields = {1: ("first_name",), 2: ("last_name", "first_name")}.get(len(parts),
+                                                                             ("last_name", "first_name", "patronymic"))
+            parts = parts if len(parts) <= 3 else parts[:2] + [" ".join(parts[2:])]
+            for field, part in zip(fields, parts):
+                book.put(rec, field, part, where, header)
+        if "first_name" not in rec.data:
+            book.error(rec.row, header or "ФИО", "у сотрудника нет имени: напишите ФИО (Фамилия Имя Отчество)")
+        book.comment_extra(rec, found, values)
+
+
+def read_templates(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        body, _ = found.get(values, "body")
+        if not text(body):
+            _skipped(book, found, sheet, r, values, "текста сообщения")
+            continue
+        rec = book.new("templates", sheet, r)
+        _fields(book, rec, found, values, {"name": ("name", "text"), "subject": ("subject", "text"),
+                                            "channel": ("channel", "enum:CHANNEL"), "active": ("active", "bool"),
+                                            "comment": ("comment", "text")})
+        if "channel" not in rec.data and found.get(values, "channel")[0] is None:
+            rec.data["channel"] = "email" if rec.data.get("subject") else "sms"
+            if rec.data["channel"] == "sms":
+                book.warn(rec.row, "Канал", "канал не указан и темы нет — сообщение будет SMS; для письма "
+                          "напишите Email и тему")
+        raw, where, header = book.cell(rec, found, values, "body")
+        book.put(rec, "body", _placeholders(book, str(raw), where, header), where, header)
+        subject, swhere, sheader = book.cell(rec, found, values, "subject")
+        if subject is not None:
+            book.put(rec, "subject", _placeholders(book, str(subject), swhere, sheader), swhere, sheader)
+        if not found.has("name"):   # no Название column: name it by its subject, or its status for an SMS
+            status = text(found.get(values, "status")[0]).splitlines()
+            name = text(subject) or (f"SMS: {status[0]}" if status else "")
+            if name:
+                rec.data["name"] = name
+        _code(book, rec, found, values, base_code(rec.data.get("name") or rec.data.get("subject") or text(body)[:30]))
+        rec.extra["statuses"] = book.cell(rec, found, values, "status")
+        book.comment_extra(rec, found, values)
+
+
+def _placeholders(book: Book, body: str, where: Any, header: str) -> str:
+    def swap(match: re.Match) -> str:
+        found = PLACEHOLDERS.get(norm(match.group(1)))
+        if found is None:
+            book.warn(where, header, f"[{match.group(1)}] оставлен как есть: замените на переменную retailCRM, "
+                      "например {{ order.number }}")
+        return found or match.group(0)
+    return re.sub(r"\[([^\[\]\n]{1,40})\]", swap, body)
+
+
+def read_integrations(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        name, _ = found.get(values, "name")
+        if not text(name):
+            _skipped(book, found, sheet, r, values, "названия сервиса")
+            continue
+        rec = book.new("integrations", sheet, r)
+        _fields(book, rec, found, values, {
+            "name": ("name", "text"), "purpose": ("purpose", "text"), "kind": ("kind", "enum:INTEGRATION_KIND"),
+            "base_url": ("base_url", "text"), "comment": ("comment", "text"),
+            "delivery_types": ("delivery_types", "refs:delivery_types")})
+        _code(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
+        _needed(book, rec, found, values)
+        if "kind" not in rec.data:
+            words = norm(f"{text(name)} {rec.data.get('purpose', '')}")
+            kind = next((v for v, _, more in INTEGRATION_KIND if any(norm(w)[:6] in words for w in more)), None)
+            rec.data["kind"] = kind or enum_value(INTEGRATION_KIND, name) or "other"
+            rec.where[("kind",)] = rec.row
+        _settings(book, rec, found, values)
+        rec.extra["secret"] = book.cell(rec, found, values, "secret")
+        book.comment_extra(rec, found, values)
+
+
+def _needed(book: Book, rec: Rec, found: Found, values: tuple) -> None:
+    raw, where, header = book.cell(rec, found, values, "needed")
+    if raw is None:
+        return
+    answer = yes_no(raw)
+    if answer is None:
+        later = norm(raw) in LATER
+        if not later:
+            book.warn(where, header, f"«{text(raw)}» — не Да/Нет/Позже: интеграция сохранена выключенной, "
+                      "ответ записан в комментарий")
+        note = "Нужна: позже" if later else f"Нужна: {text(raw)}"
+        rec.data["comment"] = "\n".join(filter(None, [rec.data.get("comment"), note]))
+    book.put(rec, "active", bool(answer), where, header)
+
+
+def _settings(book: Book, rec: Rec, found: Found, values: tuple) -> None:
+    import yaml
+
+    settings: dict[str, Any] = {}
+    raw, where, header = book.cell(rec, found, values, "settings")
+    if raw is not None:
+        try:
+            loaded = yaml.safe_load(str(raw))
+        except yaml.YAMLError:
+            loaded = None
+        if not isinstance(loaded, dict):
+            book.error(where, header, "напишите по строке на настройку: имя: значение (например, tariff: 136)")
+        else:
+            settings.update(loaded)
+    login, lwhere, lheader = book.cell(rec, found, values, "login")
+    if login is not None:
+        settings["login"] = text(login)
+    if settings:
+        book.put(rec, "settings", settings, where if raw is not None else lwhere, header or lheader)
+
+
+def read_fields(book: Book, found: Found, sheet: str) -> None:
+    for n, (r, values) in enumerate(found.rows, 1):
+        name, _ = found.get(values, "name")
+        if not text(name):
+            _skipped(book, found, sheet, r, values, "названия поля")
+            continue
+        rec = book.new("custom_fields", sheet, r)
+        _fields(book, rec, found, values, {
+            "name": ("name", "text"), "entity": ("entity", "enum:ENTITY"), "type": ("type", "enum:FIELD_TYPE"),
+            "dictionary": ("dictionary", "ref:custom_dictionaries"), "required": ("required", "bool"),
+            "required_at": ("required_at", "refs:statuses"), "in_filter": ("in_filter", "bool"),
+            "in_list": ("in_list", "bool"), "display_area": ("display_area", "enum:DISPLAY_AREA"),
+            "view_mode": ("view_mode", "enum:VIEW_MODE"), "default": ("default", "text"),
+            "ordering": ("ordering", "int")})
+        if "type" not in rec.data and found.get(values, "type")[0] is None:
+            book.error(rec.row, "Тип", "напишите тип поля: Строка, Число, Дата, Справочник…")
+        _code(book, rec, found, values, base_code(name).replace("-", "_"))
+        book.comment_extra(rec, found, values)
+
+
+def read_dictionaries(book: Book, found: Found, sheet: str) -> None:
+    current: Rec | None = None
+    by_name: dict[str, Rec] = {}
+    for r, values in found.rows:
+        name, _ = found.get(values, "dictionary")
+        if text(name):
+            current = by_name.get(norm(name))
+            if current is None:
+                current = by_name[norm(name)] = book.new("custom_dictionaries", sheet, r)
+                book.read(current, found, values, "dictionary", "name")
+                current.data["elements"] = []
+                current.extra["taken"] = set()
+            code, where, header = book.cell(current, found, values, "code")
+            if code is not None and current.code is None:
+                current.code = text(code)
+                current.where[("code",)], current.headers[("code",)] = where, header
+            current.base = base_code(name)
+        element, _ = found.get(values, "element")
+        if current is None or not text(element):
+            if current is None:
+                _skipped(book, found, sheet, r, values, "названия справочника")
+            continue
+        _element(book, current, found, values, r, element)
+
+
+def _element(book: Book, rec: Rec, found: Found, values: tuple, r: int, element: Any) -> None:
+    item: dict[str, Any] = {"name": element if isinstance(element, str) else text(element)}
+    code, where, header = book.cell(rec, found, values, "element_code")
+    taken: set[str] = rec.extra["taken"]
+    if code is not None:
+        item["code"] = text(code)
+        taken.add(item["code"])
+    else:
+        rec.extra.setdefault("later", []).append(item)
+    ordering, owhere, oheader = book.cell(rec, found, values, "element_ordering")
+    if ordering is not None:
+        if integer(ordering) is None:
+            book.error(owhere, oheader, f"напишите целое число (сейчас «{text(ordering)}»)")
+        else:
+            item["ordering"] = integer(ordering)
+    elif not found.has("element_ordering"):
+        item["ordering"] = (len(rec.data["elements"]) + 1) * 10
+    rec.data["elements"].append(item)
+
+
+def read_triggers(book: Book, found: Found, sheet: str) -> None:
+    for r, values in found.rows:
+        rec = book.new("triggers", sheet, r)
+        _fields(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
+                                            "active": ("active", "bool"), "todo": ("todo", "text")})
+        for key, kind in (("status", "statuses"), ("from_status", "statuses"), ("payment_status", "payment_statuses"),
+                          ("delivery_type", "delivery_types"), ("order_method", "order_methods")):
+            raw, where, header = book.cell(rec, found, values, key)
+            if raw is not None:
+                rec.refs.append(Ref(("conditions", key), kind, text(raw), where, header))
+        _code(book, rec, found, values, base_code(rec.data.get("name"), "trigger"))
+        rec.extra["actions"] = book.cell(rec, found, values, "actions")
+
+
+READERS: dict[str, Callable[[Book, Found, str], None]] = {
+    **{kind: read_simple for kind in SIMPLE}, "statuses": read_statuses, "access_notes": read_access,
+    "user_groups": read_rights, "users": read_users, "templates": read_templates,
+    "integrations": read_integrations, "custom_fields": read_fields, "custom_dictionaries": read_dictionaries,
+    "triggers": read_triggers,
+}

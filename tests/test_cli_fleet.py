@@ -1,0 +1,157 @@
+"""Issue 14 acceptance, through the CLI: two mock targets from one base plus overlays with ${var:…}."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crmdeploy.cli import app
+
+from .fleet_helpers import PROJECT, make_project
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path)
+
+
+def run(runner, *args):
+    return runner.invoke(app, list(args))
+
+
+def test_apply_all_then_plan_all_detailed_exitcode_is_0(project, runner):
+    first = run(runner, "plan", "--all", "--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    assert first.stdout.startswith("=== staging (mock://.crmdeploy/staging.json) ===\n")
+    assert "=== prod (mock://.crmdeploy/prod.json) ===" in first.stdout
+    applied = run(runner, "apply", "--all", "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout.endswith("target   result  applied  failed  skipped\nstaging  ok      7        0       0\n"
+                                   "prod     ok      7        0       0\n2 targets: 2 ok, 0 failed or refused.\n")
+    again = run(runner, "plan", "--all", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.count("No changes.") == 2
+
+
+def test_compare_shows_exactly_the_overlays_difference(project, runner):
+    assert run(runner, "apply", "--all", "--yes").exit_code == 0
+    result = run(runner, "compare", "staging", "prod", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"] == {"only_in_b": 0, "only_in_a": 0, "differs": 3}
+    assert [(d["kind"], d["key"], [(f["field"], f["a"], f["b"]) for f in d["fields"]]) for d in data["differences"]] == [
+        ("statuses", "new", [("name", "Новый", "Новый заказ")]),                      # prod's overlay
+        ("delivery_types", "courier", [("default_cost", 0.0, 300.0)]),                 # staging's overlay
+        ("templates", "order-new", [("subject", "Заказ в Автозапчасти (тест)", "Заказ в Автозапчасти"),
+                                    ("body", "Спасибо за заказ в Автозапчасти (тест)!",
+                                     "Спасибо за заказ в Автозапчасти!")]),           # the ${var:shop_name}
+    ]
+    same = run(runner, "compare", "prod", "mock://.crmdeploy/prod.json")
+    assert same.stdout.endswith("No differences.\n")
+    markdown = run(runner, "compare", "staging", "prod", "-f", "markdown").stdout
+    assert "| ~ | `statuses.new` | name | \"Новый\" | \"Новый заказ\" |" in markdown
+
+
+def test_t_name_plans_one_project_target_and_a_url_still_works(project, runner, tmp_path):
+    result = run(runner, "plan", "-t", "prod", "-f", "json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["target"] == "mock://.crmdeploy/prod.json"
+    new = next(c for c in plan["changes"] if c["key"] == "new" and c["kind"] == "statuses")
+    assert {f["field"]: f["new"] for f in new["fields"]}["name"] == "Новый заказ"
+    by_url = run(runner, "plan", str(tmp_path / "base"), "-t", "mock://", "--var", "shop_name=X")
+    assert by_url.exit_code == 0, by_url.output
+    assert "Заказ в X" in by_url.stdout
+
+
+def test_plan_all_json_reports_per_target(project, runner):
+    result = run(runner, "plan", "--targets", "prod", "-f", "json", "--detailed-exitcode")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert [(t["name"], t["result"], t["exit_code"], t["plan"]["summary"]["create"]) for t in data["targets"]] == [
+        ("prod", "changes", 2, 7)]
+
+
+def test_plan_all_out_dir_then_apply_dir_takes_only_what_failed(project, runner, tmp_path):
+    saved = tmp_path / "plans"
+    result = run(runner, "plan", "--all", "--out", str(saved))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in saved.glob("*.json")) == ["prod.json", "staging.json"]
+    (tmp_path / ".crmdeploy").mkdir(exist_ok=True)
+    (tmp_path / ".crmdeploy" / "prod.json").write_text("not json", encoding="utf-8")   # prod fails to open
+    first = run(runner, "apply", str(saved))
+    assert first.exit_code == 1, first.output
+    assert sorted(p.name for p in saved.glob("*.json")) == ["prod.json"]
+    assert (saved / "applied" / "staging.json").exists()
+    (tmp_path / ".crmdeploy" / "prod.json").unlink()
+    second = run(runner, "apply", str(saved))
+    assert second.exit_code == 0, second.output
+    assert "=== staging" not in second.stdout and "=== prod" in second.stdout
+    assert run(runner, "plan", "--all", "--detailed-exitcode").exit_code == 0
+
+
+def test_one_failing_target_does_not_stop_the_others(project, runner, tmp_path):
+    (tmp_path / ".crmdeploy").mkdir(exist_ok=True)
+    (tmp_path / ".crmdeploy" / "staging.json").write_text("{broken", encoding="utf-8")
+    result = run(runner, "apply", "--all", "--yes")
+    assert result.exit_code == 1
+    assert "staging  error" in result.stdout and "prod     ok" in result.stdout
+    assert "Error: [staging]" in result.stderr
+
+
+def test_apply_all_needs_yes(project, runner):
+    result = run(runner, "apply", "--all")
+    assert result.exit_code == 64
+    assert "pass --yes" in result.stderr
+
+
+def test_validate_without_t_checks_every_targets_variables(tmp_path, runner):
+    make_project(tmp_path, PROJECT.replace("            vars: {shop_name: Автозапчасти}}\n", "}\n"))
+    result = run(runner, "validate")
+    assert result.exit_code == 1
+    assert result.stdout == "staging: valid (7 resources)\n"
+    assert result.stderr.splitlines()[0] == (
+        'Error: [prod] base/pipeline.yaml:13:23: templates[0].subject: "${var:shop_name}": undefined variable "shop_name" '
+        "(target prod defines no such variable: add it under targets.prod.vars or pass --var NAME=VALUE)")
+    assert run(runner, "validate", "--var", "shop_name=Shop").exit_code == 0
+
+
+# Bad input: each one located error, exit 1.
+
+def test_an_unknown_target_name(project, runner):
+    result = run(runner, "plan", "-t", "stage")
+    assert result.exit_code == 1
+    assert result.stderr == f'Error: {project.name}: no target "stage" in the project (targets: staging, prod)\n'
+    result = run(runner, "plan", "--targets", "prod,stage")
+    assert result.exit_code == 1 and 'no target "stage"' in result.stderr
+
+
+def test_an_overlay_that_changes_a_key_field(project, runner, tmp_path):
+    make_project(tmp_path, overlays__prod_yaml="statuses:\n  new: {code: fresh}\n")
+    result = run(runner, "plan", "-t", "prod")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: overlays/prod.yaml:2:9: statuses.new.code: an overlay cannot "
+                             'change the key of order status "new" (to "fresh"); remove it (remove: {statuses: '
+                             "[new]}) and add the new one\n")
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ('["@prod", overlays/staging.yaml]', "spec lists include each other in a cycle: staging -> prod -> staging"),
+    ("[base/, overlays/none.yaml]", "overlays/none.yaml: no such file or folder"),
+])
+def test_a_cycle_or_missing_file_in_a_spec_list(tmp_path, runner, spec, expected):
+    text = PROJECT.replace("[base/, overlays/staging.yaml]", spec).replace(
+        "[base/, overlays/prod.yaml]", '[base/, "@staging"]' if "@prod" in spec else "[base/, overlays/prod.yaml]")
+    path = make_project(tmp_path, text)
+    result = run(runner, "plan", "--all")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path.name}:")
+    assert expected in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_an_undefined_variable(project, runner, tmp_path):
+    result = run(runner, "plan", str(tmp_path / "base"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {tmp_path / 'base/pipeline.yaml'}:13:23: templates[0].subject: "
+                                    '"${var:shop_name}": undefined variable "shop_name"')
