@@ -104,7 +104,7 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     planned = Planned.of(saved.plan, read_live(adapter, desired), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
-    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in live.items()}
+    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in planned.live.items()}
     if unseen := savedplan.undisplayed(saved, by_key):
         raise SavedPlanError(f"{saved.source}: the plan would write what it does not show, so it is refused:\n"
                              + "\n".join(f"  {line}" for line in unseen[:MAX_LISTED]) + "\nMake a new plan.")
