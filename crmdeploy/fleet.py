@@ -60,17 +60,17 @@ def workers(value: int | None = None, targets: int = 1) -> int:
 
 
 def run_all(items: Sequence[T], one: Callable[[T], Result], name: Callable[[T], str],
-            parallel: int | None = None) -> list[Result]:
+            parallel: int | None = None, url: Callable[[T], str] = lambda item: "") -> list[Result]:
     """`one(item)` for every item, `parallel` at a time; a CrmdeployError becomes that item's result."""
     def guarded(item: T) -> Result:
         try:
             return one(item)
         except CrmdeployError as exc:
             problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
-            return Result(name(item), code=exc.exit_code, error=str(exc), errors=problems)
+            return Result(name(item), url(item), code=exc.exit_code, error=str(exc), errors=problems)
         except Exception as exc:   # a bug in one target's run must not hide the others' results
             log.exception("target %s: unexpected error", name(item))
-            return Result(name(item), code=EXIT_ERROR, error=f"unexpected error: {type(exc).__name__}: {exc}",
+            return Result(name(item), url(item), code=EXIT_ERROR, error=f"unexpected error: {type(exc).__name__}: {exc}",
                           errors=[f"unexpected error: {type(exc).__name__}"])
 
     count = workers(parallel, len(items))

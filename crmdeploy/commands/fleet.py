@@ -128,7 +128,7 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
     with guard(fmt):
         run = run_options(var, fmt=fmt.value, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets)
-        results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name)
+        results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     code = report(results, fmt, PLAN_COLUMNS)
     if run.out is not None:
         saved = [r.name for r in results if (run.out / f"{r.name}.json").exists()]
@@ -145,7 +145,7 @@ def apply_many(project_file: Path | None, all_targets: bool, targets: str | None
         run = run_options(var, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
-        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name)
+        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     return report(results, Format.text, APPLY_COLUMNS)
 
 
@@ -164,7 +164,8 @@ def apply_folder(folder: Path, project_file: Path | None, targets: str | None, *
         run = run_options(None, **options)
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
         items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
-        results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name)
+        results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name,
+                          url=lambda item: item.target.url)
     code = report(results, Format.text, APPLY_COLUMNS)
     if code != EXIT_OK:
         failed = [r.name for r in results if r.code != EXIT_OK]
