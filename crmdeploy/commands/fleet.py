@@ -51,14 +51,17 @@ def project_of(given: Path | None, *, needed: bool = False) -> Any:
     path = find(given)
     if path is None:
         if needed:
-            raise UsageError(f"--all and --targets need a project file: {PROJECT_FILE} in this folder, or --project FILE")
+            raise UsageError(f"--all and --targets need a project file: {PROJECT_FILE} in this folder, "
+                             "or --project FILE")
         return None
     return load_project(path)
 
 
-def selected(project: Any, all_targets: bool, targets: str | None) -> list[Any]:
+def selected(project: Any, all_targets: bool, targets: str | None, target: str | None = None) -> list[Any]:
     if all_targets and targets:
         raise UsageError("give --all or --targets, not both")
+    if target:
+        raise UsageError("-t names one target; --all and --targets take theirs from the project file")
     names = [n.strip() for n in (targets or "").split(",") if n.strip()]
     return project.select(None if all_targets else names)
 
@@ -121,13 +124,13 @@ def report(results: list[Any], fmt: Format, columns: tuple[str, ...]) -> int:
 
 
 def plan_many(project_file: Path | None, all_targets: bool, targets: str | None, fmt: Format,
-              var: list[str] | None, **options: Any) -> int:
+              var: list[str] | None, target: str | None = None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import PLAN_COLUMNS, plan_one
 
     with guard(fmt):
         run = run_options(var, fmt=fmt.value, **options)
-        chosen = selected(project_of(project_file, needed=True), all_targets, targets)
+        chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     code = report(results, fmt, PLAN_COLUMNS)
     if run.out is not None:
@@ -137,13 +140,13 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
 
 
 def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool,
-               var: list[str] | None, **options: Any) -> int:
+               var: list[str] | None, target: str | None = None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import APPLY_COLUMNS, apply_one
 
     with guard():
         run = run_options(var, **options)
-        chosen = selected(project_of(project_file, needed=True), all_targets, targets)
+        chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
         results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     return report(results, Format.text, APPLY_COLUMNS)
