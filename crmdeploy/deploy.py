@@ -20,7 +20,7 @@ from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
 from .fingerprint import Fingerprint, differences, take
 from .journal import Journal
-from .kinds import KINDS
+from .kinds import BY_NAME, KINDS
 from .loader import LoadedSpec, load
 from .plan import Action, Plan
 from .progress import Tick
@@ -104,6 +104,10 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     planned = Planned(saved.plan, live, _capabilities(adapter), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
+    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in live.items()}
+    if unseen := savedplan.undisplayed(saved, by_key):
+        raise SavedPlanError(f"{saved.source}: the plan would write what it does not show, so it is refused:\n"
+                             + "\n".join(f"  {line}" for line in unseen[:MAX_LISTED]) + "\nMake a new plan.")
     return planned
 
 
