@@ -22,7 +22,7 @@ from .kinds import BY_NAME
 from .loader import LoadedSpec, load
 from .progress import Step, Tick
 from .registry import identity, open_target
-from .run import Options, Planned, capabilities, plan_spec, read_live
+from .run import Options, Planned, plan_spec, read_live
 from .spec.base import Resource
 from .statedir import lock_file
 
@@ -44,11 +44,10 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter, progress: Step | 
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
-    live = read_live(adapter, desired, progress)
-    planned = Planned(saved.plan, live, capabilities(adapter), saved.safety, desired)
+    planned = Planned.of(saved.plan, read_live(adapter, desired, progress), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
-    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in live.items()}
+    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in planned.live.items()}
     if unseen := savedplan.undisplayed(saved, by_key):
         raise SavedPlanError(f"{saved.source}: the plan would write what it does not show, so it is refused:\n"
                              + "\n".join(f"  {line}" for line in unseen[:MAX_LISTED]) + "\nMake a new plan.")

@@ -27,6 +27,7 @@ class Exported:
     spec: SpecBase
     unreadable: list[str] = field(default_factory=list)   # kinds the target cannot read
     problems: list[str] = field(default_factory=list)     # what `validate` will say about the result
+    warnings: list[str] = field(default_factory=list)     # what the target said while being read
 
     @property
     def total(self) -> int:
@@ -35,16 +36,18 @@ class Exported:
 
 def export_spec(adapter: Adapter, progress: Callable[[str], None] | None = None) -> Exported:
     """One fetch per kind (side by side where the target allows); resources sorted so the same CRM
-    always exports the same text. `progress` hears of each kind read."""
-    live = read_live(adapter, progress=progress)
-    unreadable = [kind.name for kind in KINDS if live[kind.name] is None]
-    lists: dict[str, list[Resource]] = {kind.name: live[kind.name] or [] for kind in KINDS}
+    always exports the same text. `progress` hears of each kind read; the read logs the target's
+    warnings, and the result keeps them."""
+    reads = read_live(adapter, progress=progress)
+    unreadable = [kind.name for kind in KINDS if reads[kind.name].resources is None]
+    warnings = [warning for kind in KINDS for warning in reads[kind.name].warnings]
+    lists: dict[str, list[Resource]] = {kind.name: reads[kind.name].resources or [] for kind in KINDS}
     for name in ORDER:  # dependency order: a parent kind is sorted before its children
         kind = BY_NAME[name]
         lists[name] = sorted(lists[name], key=lambda r, k=kind: _sort_key(k, r, lists))
     spec = Spec(**lists)
     problems = [f"{dotted(f.loc)}: {f.message}" for f in check_spec(spec)]
-    return Exported(spec, unreadable, problems)
+    return Exported(spec, unreadable, problems, warnings)
 
 
 def _sort_key(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) -> tuple:

@@ -2,7 +2,8 @@
 
 `plan_spec` is the only function that does it; `make_plan` is its plain-Plan shorthand for
 programs and tests. A saved plan is not planned again: `deploy.replan_saved` only reads the
-live CRM (`read_live`) to prove it unchanged.
+live CRM (`read_live`) to prove it unchanged. What a plan believes about the target (which kinds
+it can write, which fields it cannot) is what the read returned (`Live`), never asked afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .adapter import Adapter, Capability, workers_of
+from .adapter import Adapter, Capability, Live, workers_of
 from .diff import diff_all
 from .fingerprint import Fingerprint, take
 from .gcpause import paused_gc
@@ -29,7 +30,8 @@ from .spec.settings import Safety
 
 log = logging.getLogger(__name__)
 
-Live = Mapping[str, list[Resource] | None]
+Reads = dict[str, Live]   # kind name -> what one fetch of it gave
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,15 @@ class Planned:
     """A plan with what it was made from: the live read, what the target could do, the thresholds."""
 
     plan: Plan
-    live: Live
+    live: Mapping[str, list[Resource] | None]
     capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
     safety: Safety
     desired: Mapping[str, list[Resource]] = field(default_factory=dict)
+    reads: Reads = field(default_factory=dict)   # the whole read: manual fields, warnings
+
+    @classmethod
+    def of(cls, plan: Plan, reads: Reads, safety: Safety, desired: Mapping[str, list[Resource]]) -> Planned:
+        return cls(plan, resources_of(reads), capabilities_of(reads), safety, desired, reads)
 
     @cached_property
     def fingerprint(self) -> Fingerprint:
@@ -71,40 +78,51 @@ class Planned:
 
 
 def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[str, list[Resource] | None]:
-    """One fetch per kind; None for a kind the target cannot read. `progress` is called with
-    each kind's name once it is read, on the calling thread.
+              progress: Progress | None = None) -> Reads:
+    """One fetch per kind, every kind (a kind the target cannot read has `resources=None`).
+    `progress` is called with each kind's name once it is read, on the calling thread.
 
     Kinds are read side by side on a target that takes parallel requests (its pages one after
     another), so a plan waits out the latency of a few requests rather than of every one."""
     desired = desired or {}
     progress = progress or (lambda name: None)
 
-    def fetch(kind: Kind) -> list[Resource] | None:
-        return adapter.fetch(kind, desired.get(kind.name, []))
+    def fetch(kind: Kind) -> Live:
+        live = adapter.fetch(kind, desired.get(kind.name, []))
+        if not isinstance(live, Live):
+            raise TypeError(f"{type(adapter).__name__}.fetch({kind.name}) returned {type(live).__name__}, not Live")
+        for warning in live.warnings:
+            log.warning("%s", warning)
+        return live
 
     workers = min(workers_of(adapter), len(KINDS))
-    live: dict[str, list[Resource] | None] = {}
+    reads: Reads = {}
     with paused_gc():  # thousands of small live objects, no cycles
         if workers == 1:
             for kind in KINDS:
-                live[kind.name] = fetch(kind)
+                reads[kind.name] = fetch(kind)
                 progress(kind.name)
-            return live
+            return reads
         with ThreadPoolExecutor(workers, "crmdeploy-read") as pool:
             # map() hands results back in KINDS order and raises the first failing kind's error.
-            for kind, read in zip(KINDS, pool.map(fetch, KINDS)):
-                live[kind.name] = read
+            for kind, live in zip(KINDS, pool.map(fetch, KINDS)):
+                reads[kind.name] = live
                 progress(kind.name)
-        return live
+        return reads
 
 
-def capabilities(adapter: Adapter) -> dict[str, str]:
-    return {k.name: adapter.capability(k).name.lower() for k in KINDS}
+def resources_of(reads: Reads) -> dict[str, list[Resource] | None]:
+    """Kind -> its live resources (None: unreadable)."""
+    return {name: live.resources for name, live in reads.items()}
+
+
+def capabilities_of(reads: Reads) -> dict[str, str]:
+    """Kind -> "none" / "read" / "write", as the read found it."""
+    return {name: live.capability.name.lower() for name, live in reads.items()}
 
 
 def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options(),
-              progress: Callable[[str], None] | None = None) -> Planned:
+              progress: Progress | None = None) -> Planned:
     """The plan for `loaded` against the adapter's CRM, with what it was made from; `progress`
     hears of each kind read."""
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
@@ -113,12 +131,13 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
                     "and apply will refuse until they are set", ", ".join(missing))
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-        live = read_live(adapter, desired, progress)
-        writable = {k.name for k in KINDS if adapter.capability(k) is Capability.WRITE}
-        changes = diff_all(desired, live, writable, prune=options.prune)
+        reads = read_live(adapter, desired, progress)
+        writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
+        manual = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
+        changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=manual)
     full = Plan.of(adapter.target, changes)
     plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
-    return Planned(plan, live, capabilities(adapter), loaded.spec.safety, desired)
+    return Planned.of(plan, reads, loaded.spec.safety, desired)
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
