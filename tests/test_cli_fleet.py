@@ -220,3 +220,15 @@ targets:
     result = run(runner, "plan", "--all", "--detailed-exitcode")
     assert result.exit_code == 1
     assert "one     ok" in result.stdout and "two     error" in result.stdout
+
+
+def test_a_stale_saved_plan_is_refused_and_the_others_apply(project, runner, tmp_path):
+    saved = tmp_path / "plans"
+    assert run(runner, "plan", "--all", "--out", str(saved)).exit_code == 0
+    assert run(runner, "apply", "-t", "staging", "--yes").exit_code == 0       # staging moved since
+    result = run(runner, "apply", str(saved))
+    assert result.exit_code == 3, result.output
+    assert "staging  refused" in result.stdout and "prod     ok" in result.stdout
+    assert f"crmdeploy plan --targets staging --out {saved}" in result.stderr
+    assert run(runner, "plan", "--targets", "staging", "--out", str(saved)).exit_code == 0
+    assert run(runner, "apply", str(saved)).exit_code == 0
