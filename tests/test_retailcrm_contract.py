@@ -101,7 +101,7 @@ def test_every_list_of_a_real_account_reads_in_its_real_types(adapter) -> None:
     assert {g.code: g.order_types for g in live["user_groups"]} == {"manager": ["eshop-individual"],
                                                                     "director": []}
     assert live["templates"] is None and live["triggers"] is None and live["integrations"] == []
-    assert {n: r.capability for n, r in reads.items() if r.capability is not Capability.WRITE} == {
+    assert {k: r.capability for k, r in reads.items() if r.capability is not Capability.WRITE} == {
         "status_groups": Capability.READ, "user_groups": Capability.READ, "users": Capability.READ,
         "templates": Capability.NONE, "triggers": Capability.NONE, "integrations": Capability.READ}
     assert reads["custom_fields"].manual_fields == {"required_at"}
@@ -215,3 +215,15 @@ def test_apply_of_shop_yaml_on_a_real_profile_emulator_sends_only_official_field
     kinds = {official_write(w.path, urlencode(w.form, doseq=True))[0] for w in writes}
     assert kinds == set(OFFICIAL_KINDS)  # and nothing else: no module, no credential, no extension
     assert server.emulator.store.records("integrations") == []
+
+
+def test_apply_with_a_key_that_lacks_a_write_scope_writes_nothing_and_names_it(
+        start_emulator, runner, secrets_env, http_env) -> None:
+    from .safe_helpers import invoke
+
+    server = start_emulator(extensions=False, scopes=("reference_read", "reference_write", "custom_fields_read",
+                                                      "user_read", "integration_read"))
+    applied = invoke(runner, "apply", SHOP, "--target", server.url, "--yes")
+    assert applied.exit_code == 1
+    assert "the API key lacks custom_fields_write, which this plan needs; nothing was written" in applied.stderr
+    assert server.emulator.stats()["requests"]["POST"] == 0
