@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import apply, compare, export, graph, mock_server, plan, schema, validate, xlsx
+from .commands import apply, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
 from .commands._common import Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
 
@@ -87,6 +87,7 @@ def main_options(
 app.command()(validate.validate)
 app.command()(plan.plan)
 app.command()(apply.apply)
+app.command()(done.done)
 app.command()(compare.compare)
 app.command()(export.export)
 app.command()(schema.schema)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import lock, savedplan, snapshot
+from . import lock, manual, savedplan, snapshot
 from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
@@ -140,3 +140,21 @@ def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick
             progress(outcome)
 
     return apply_plan(planned.plan, adapter, tick)
+
+
+def record_steps(loaded: LoadedSpec, adapter: Adapter, addresses: list[str], *, all_steps: bool = False,
+                 forget: list[str] | None = None) -> tuple[Path, list[str]]:
+    """`crmdeploy done`: record pending manual steps as done (or forget records) in the spec's
+    records file; the file and one line per step recorded or forgotten."""
+    path = manual.records_path(loaded.paths)
+    records = manual.Records.load(path)
+    key = manual.target_key(adapter.target, path)
+    said = [f"forgot {a}" for a in manual.forget(records, key, forget or [])]
+    if addresses or all_steps:
+        planned = plan_spec(loaded, adapter)
+        unreadable = {name for name, live in planned.reads.items() if live.resources is None}
+        said += [f"recorded {a} as done" for a in manual.record_done(
+            records, key, planned.plan, unreadable, addresses, all_steps=all_steps)]
+    if said:
+        records.save()
+    return path, said

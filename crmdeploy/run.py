@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from . import manual
 from .adapter import Adapter, Capability, Live, workers_of
 from .diff import diff_all
 from .fingerprint import Fingerprint, take
@@ -133,10 +134,10 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
         reads = read_live(adapter, desired, progress)
         writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
-        manual = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
-        changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=manual)
-    full = Plan.of(adapter.target, changes)
-    plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
+        unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
+        changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=unwritable)
+    full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
+    plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
     return Planned.of(plan, reads, loaded.spec.safety, desired)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_ERROR
+from ..errors import EXIT_ERROR, EXIT_MANUAL
 from ._common import (
     ApiKeyFileOpt,
     ExcludeOpt,
@@ -57,6 +57,8 @@ def apply(
     journal: Annotated[Optional[Path], typer.Option(
         "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
         help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 4 (not 0) when manual steps are left after the writes.")] = False,
     api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
     all_targets: AllOpt = False, targets: TargetsOpt = None, project: ProjectOpt = None, var: VarOpt = None,
 ) -> None:
@@ -97,7 +99,7 @@ def apply(
                 typer.echo(shown, nl=False)
             planned.enforce_safety(force=force)
             report = ApplyReport()
-            if planned.plan.has_changes:
+            if planned.plan.writes:
                 confirm(planned.plan.target, yes or source.reviewed, err=as_json)
                 shot = take_snapshot(planned)
                 note(f"Snapshot of the live configuration: {shot} (to see the way back: "
@@ -107,7 +109,21 @@ def apply(
         if as_json:
             typer.echo(json.dumps({"format_version": REPORT_FORMAT_VERSION, "target": planned.plan.target,
                                    **report.to_data()}, ensure_ascii=False, indent=2))
-        elif planned.plan.has_changes:
+        elif planned.plan.writes:
             typer.echo(report_text(report), nl=False)
         if not report.ok:
+            _checklist(planned.plan, spec, False, err=as_json)
             raise typer.Exit(EXIT_ERROR)
+        _checklist(planned.plan, spec, detailed_exitcode, err=as_json)
+
+
+def _checklist(plan, spec: Optional[Path], detailed: bool, *, err: bool = False) -> None:
+    """End with the manual work left, as a Markdown checklist (and exit 4 with --detailed-exitcode);
+    on stderr when stdout holds the JSON report."""
+    from ..manual import checklist
+
+    text = checklist(plan, f"crmdeploy done {spec or 'SPEC'} -t {plan.target}")
+    if text:
+        typer.echo("\n" + text, nl=False, err=err)
+        if detailed:
+            raise typer.Exit(EXIT_MANUAL)
