@@ -90,3 +90,103 @@ def test_pages_that_do_not_add_up_fail_the_read(pages, problem, connect, emulato
     monkeypatch.setattr(adapter.transport, "get", lambda *a, **k: next(answers))
     with pytest.raises(MalformedAnswer, match=problem):
         adapter.fetch(BY_NAME["custom_fields"])
+
+
+# --- an overall deadline per request; Retry-After capped ----------------------------------------
+
+import http.server  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import responses  # noqa: E402
+
+from adapters.retailcrm.retry import RetryPolicy  # noqa: E402
+from adapters.retailcrm.transport import Transport  # noqa: E402
+from crmdeploy.errors import AdapterError, TransientError  # noqa: E402
+
+
+class Trickle(http.server.BaseHTTPRequestHandler):
+    """A slow-loris answer: one byte every 0.2 s, each well inside the read timeout."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = b'{"success": true, "statuses": {}}' + b" " * 5000
+        try:
+            if self.server.headers_too:
+                for byte in b"HTTP/1.1 200 OK\r\n":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for byte in body:
+                if self.server.stop.is_set():
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            return  # the client cut it off
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(params=[False, True], ids=["body", "headers"])
+def trickle(request):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads, server.headers_too, server.stop = True, request.param, threading.Event()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_slow_loris_answer_is_cut_at_the_deadline(trickle):
+    transport = Transport(trickle, "key-1", rate_limit=0, timeout=(1.0, 1.0), policy=RetryPolicy(attempts=1))
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            transport.get("reference/statuses")
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(60)  # the answer would take 1,000 s; only a deadline ends it within this bound
+    assert not reader.is_alive(), "the read was not cut off"
+    assert isinstance(outcome[0], TransientError)
+    assert "no complete answer from" in str(outcome[0]) and "within 2 s" in str(outcome[0])
+    transport.close()
+
+
+@responses.activate
+@pytest.mark.parametrize("after, shown", [("3600", "1.0 h (3600 s)"), ("86400", "24.0 h (86400 s)")])
+def test_a_retry_after_beyond_the_cap_is_an_error_naming_the_wait(after, shown):
+    url = "https://demo.retailcrm.ru/api/v5/reference/statuses"
+    responses.get(url, status=503, headers={"Retry-After": after}, json={"success": False, "errorMsg": "busy"})
+    sleeps: list[float] = []
+    transport = Transport("https://demo.retailcrm.ru", "key-1", rate_limit=0, policy=RetryPolicy(sleep=sleeps.append))
+    with pytest.raises(AdapterError) as caught:
+        transport.get("reference/statuses")
+    assert not isinstance(caught.value, TransientError)
+    assert f"the server asked to wait {shown} before trying again (Retry-After), longer than the 60 s" \
+        in str(caught.value)
+    assert sleeps == [] and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_retry_after_within_the_cap_is_waited_out():
+    url = "https://demo.retailcrm.ru/api/v5/reference/statuses"
+    responses.get(url, status=503, headers={"Retry-After": "7"}, json={"success": False})
+    responses.get(url, json={"success": True, "statuses": {}})
+    sleeps: list[float] = []
+    transport = Transport("https://demo.retailcrm.ru", "key-1", rate_limit=0, policy=RetryPolicy(sleep=sleeps.append))
+    transport.get("reference/statuses")
+    assert sleeps and sleeps[0] >= 7
