@@ -190,3 +190,56 @@ def test_a_retry_after_within_the_cap_is_waited_out():
     transport = Transport("https://demo.retailcrm.ru", "key-1", rate_limit=0, policy=RetryPolicy(sleep=sleeps.append))
     transport.get("reference/statuses")
     assert sleeps and sleeps[0] >= 7
+
+
+# --- Ctrl-C and SIGTERM during reads ------------------------------------------------------------
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from .conftest import ROOT, SHOP, locks_left  # noqa: E402
+
+
+class StallReads(Handler):
+    """Every GET is held (as a server stuck behind a slow database would) until the test ends."""
+
+    def _serve(self) -> None:
+        if self.command == "GET":
+            self.server.arrived.set()
+            self.server.release.wait(120)
+        super()._serve()
+
+
+@pytest.fixture
+def stalled(api_key):
+    server = EmulatorServer(Emulator(Store(), Settings(api_key=api_key, rate_limit=0)))
+    server.RequestHandlerClass = StallReads
+    server.arrived, server.release = threading.Event(), threading.Event()
+    with serving(server):
+        yield server
+        server.release.set()
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_during_reads_ends_the_command_at_once_and_releases_the_lock(command, sig, stalled, http_env,
+                                                                               secrets_env, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    extra = ["--yes"] if command == "apply" else []
+    process = subprocess.Popen([sys.executable, "-m", "crmdeploy", command, str(SHOP), "-t", stalled.url, *extra],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert stalled.arrived.wait(60), "no read reached the server"
+        time.sleep(0.2)  # several kinds' reads are now held on the server
+        process.send_signal(sig)
+        _, err = process.communicate(timeout=15)  # the held reads last 120 s: only an exit that does
+    finally:                                       # not wait for them gets here
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err
+    assert "Interrupted." in err and "Traceback" not in err
+    assert not locks_left()
