@@ -37,7 +37,7 @@ for name in ("CDEK_ACCOUNT", "CDEK_PASSWORD", "RUSSIAN_POST_TOKEN", "TELEPHONY_A
 def one_seed(seed: int, args: argparse.Namespace, loaded) -> dict:
     store = unrelated_store()
     before = unrelated_records(store)
-    settings = Settings(api_key="bench", rate_limit=0, fail_rate=args.fail_rate, drop_rate=args.drop_rate,
+    settings = Settings(api_key="bench", rate_limit=0, extensions=True, fail_rate=args.fail_rate, drop_rate=args.drop_rate,
                         stall_rate=args.stall_rate, stall_ms=2000, seed=seed)
     emulator = Emulator(store, settings)
     waits: list[float] = []

@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     waits: list[float] = []
-    emulator = Emulator(Store(), Settings(api_key="bench", rate_limit=0, fail_rate=args.fail_rate, seed=args.seed))
+    emulator = Emulator(Store(), Settings(api_key="bench", rate_limit=0, extensions=True, fail_rate=args.fail_rate, seed=args.seed))
     loaded = load(ROOT / "specs/shop.yaml")
     with running(emulator) as server:
         sleep = waits.append if args.fail_rate else time.sleep

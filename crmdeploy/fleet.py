@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -60,24 +62,67 @@ def workers(value: int | None = None, targets: int = 1) -> int:
 
 
 def run_all(items: Sequence[T], one: Callable[[T], Result], name: Callable[[T], str],
-            parallel: int | None = None) -> list[Result]:
+            parallel: int | None = None, url: Callable[[T], str] = lambda item: "") -> list[Result]:
     """`one(item)` for every item, `parallel` at a time; a CrmdeployError becomes that item's result."""
     def guarded(item: T) -> Result:
         try:
             return one(item)
         except CrmdeployError as exc:
             problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
-            return Result(name(item), code=exc.exit_code, error=str(exc), errors=problems)
+            return Result(name(item), url(item), code=exc.exit_code, error=str(exc), errors=problems)
         except Exception as exc:   # a bug in one target's run must not hide the others' results
-            log.exception("target %s: unexpected error", name(item))
-            return Result(name(item), code=EXIT_ERROR, error=f"unexpected error: {type(exc).__name__}: {exc}",
+            log.debug("target %s: unexpected error", name(item), exc_info=True)   # -vv shows where
+            what = f"unexpected error: {type(exc).__name__}: {exc}"
+            return Result(name(item), url(item), code=EXIT_ERROR, error=what,
                           errors=[f"unexpected error: {type(exc).__name__}"])
 
+    def labelled(item: T) -> Result:
+        _current.name = name(item)
+        try:
+            return guarded(item)
+        finally:
+            _current.name = None
+
     count = workers(parallel, len(items))
-    if count == 1:
-        return [guarded(item) for item in items]
-    with ThreadPoolExecutor(count, "crmdeploy-target") as pool:
-        return list(pool.map(guarded, items))
+    with _prefixed_logs():
+        if count == 1:
+            return [labelled(item) for item in items]
+        pool = ThreadPoolExecutor(count, "crmdeploy-target")
+        futures = [pool.submit(labelled, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            # Targets not started yet never start; those in flight finish (an apply releases its
+            # lock and journals its writes) before the process ends.
+            log.warning("interrupted: waiting for the targets in flight to finish; the others do not start")
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_current = threading.local()
+
+
+class _TargetPrefix(logging.Filter):
+    """Log lines of a target's run start with `[NAME]`, so concurrent targets stay apart on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        label = getattr(_current, "name", None)
+        if label and not getattr(record, "fleet_target", None):
+            record.msg, record.fleet_target = f"[{label}] {record.msg}", label
+        return True
+
+
+@contextmanager
+def _prefixed_logs() -> Iterator[None]:
+    prefix, handlers = _TargetPrefix(), list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(prefix)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(prefix)
 
 
 def aggregate(codes: Sequence[int]) -> int:

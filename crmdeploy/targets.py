@@ -71,7 +71,8 @@ def plan_one(target: ProjectTarget, run: Run, *, exclusive: bool = True) -> Resu
     finally:
         adapter.close()
     result = Result(target.name, adapter.target, plan_code(planned.plan, run.detailed),
-                    RENDERERS[run.fmt](planned.plan), {"plan": planned.plan.to_data()}, counts=plan_counts(planned.plan))
+                    RENDERERS[run.fmt](planned.plan), {"plan": planned.plan.to_data()},
+                    counts=plan_counts(planned.plan))
     try:
         planned.enforce_safety(force=run.force)
     except RefusedError as exc:
@@ -100,7 +101,8 @@ def apply_one(target: ProjectTarget, run: Run, source: Callable[[], Any] | None 
         if not planned.plan.has_changes:
             result.counts = {c: 0 for c in APPLY_COLUMNS}
             return result
-        take_snapshot(planned)
+        shot = take_snapshot(planned)
+        result.text += f"Snapshot of the live configuration: {shot}\n"
         report = execute(planned, adapter, journal=run.journal or JOURNAL)
     result.text += report_text(report)
     result.counts = {s: report.count(_status(s)) for s in APPLY_COLUMNS}

@@ -29,11 +29,6 @@ def parse_assignments(texts: Iterable[str]) -> dict[str, str]:
     return values
 
 
-def used(document: Document) -> set[str]:
-    """The names of every variable the document refers to."""
-    return {m.group(1) for path in document.variables for m in VAR_REF.finditer(_get(document.data, path))}
-
-
 def substitute(document: Document, values: Mapping[str, Any], *, hint: str = "") -> None:
     """Fill every `${var:NAME}` in place; every undefined or malformed one is a located problem.
 

@@ -27,13 +27,17 @@ def api_key() -> str:
 
 @pytest.fixture
 def start_emulator(api_key: str) -> Iterator[Callable[..., EmulatorServer]]:
-    """Start an emulator (any Settings field as a keyword; `store=` to share one); stopped after the test."""
+    """Start an emulator (any Settings field as a keyword; `store=` to share one); stopped after the test.
+
+    Tests of apply's mechanics (faults, crashes, parallel writes) want every kind writable, so the
+    fixture serves the extension surface unless told `extensions=False` (a real account, which is
+    what `crmdeploy mock-server` serves by default)."""
     from adapters.emulator import Emulator, Settings, running
     from adapters.store import Store
 
     with ExitStack() as stack:
         def start(store: Store | None = None, **settings: Any) -> EmulatorServer:
-            settings = {"api_key": api_key, "rate_limit": 0, **settings}
+            settings = {"api_key": api_key, "rate_limit": 0, "extensions": True, **settings}
             return stack.enter_context(running(Emulator(store or Store(), Settings(**settings))))
         yield start
 

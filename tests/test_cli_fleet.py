@@ -155,3 +155,45 @@ def test_an_undefined_variable(project, runner, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {tmp_path / 'base/pipeline.yaml'}:13:23: templates[0].subject: "
                                     '"${var:shop_name}": undefined variable "shop_name"')
+
+
+def test_promote_export_the_hand_configured_account_then_plan_the_others(tmp_path, runner, secrets_env):
+    """The path docs/environments.md describes: export → base spec → plan and apply the others."""
+    from .conftest import SHOP
+
+    hand = "mock://.crmdeploy/hand.json"
+    assert run(runner, "apply", str(SHOP), "-t", hand, "--yes").exit_code == 0   # "configured by hand"
+    exported = run(runner, "export", "-t", hand, "-o", "base/")
+    assert exported.exit_code == 0, exported.output
+    import re
+    names = set(re.findall(r"\$\{env:([A-Z0-9_]+)\}", "".join(p.read_text() for p in (tmp_path / "base").glob("*.yaml"))))
+    assert names == set(secrets_env)          # <INTEGRATION>_<FIELD>: the names shop.yaml uses
+    (tmp_path / "crmdeploy.yaml").write_text("""\
+targets:
+  hand: {url: "mock://.crmdeploy/hand.json", spec: [base/]}
+  branch-1: {url: "mock://.crmdeploy/b1.json", spec: [base/]}
+  branch-2: {url: "mock://.crmdeploy/b2.json", spec: [base/]}
+""", encoding="utf-8")
+    planned = run(runner, "plan", "--all", "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.output
+    assert "hand      ok" in planned.stdout and "branch-1  changes  106" in planned.stdout
+    assert run(runner, "apply", "--targets", "branch-1,branch-2", "--yes").exit_code == 0
+    assert run(runner, "plan", "--all", "--detailed-exitcode").exit_code == 0
+    same = run(runner, "compare", "hand", "branch-2")
+    assert same.stdout.endswith("Not compared (secrets): integrations.credentials\n\nNo differences.\n"), same.stdout
+
+
+def test_the_global_key_is_refused_for_two_https_accounts(tmp_path, runner, monkeypatch):
+    monkeypatch.setenv("CRMDEPLOY_API_KEY", "one-global-key")
+    result = run(runner, "compare", "https://a.retailcrm.ru", "https://b.retailcrm.ru")
+    assert result.exit_code == 1
+    assert "global CRMDEPLOY_API_KEY is never used" in result.stderr
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "s.yaml").write_text("version: 1\n", encoding="utf-8")
+    (tmp_path / "crmdeploy.yaml").write_text(
+        'targets:\n  prod: {url: "https://a.retailcrm.ru", spec: base/}\n  local: {url: "mock://", spec: base/}\n',
+        encoding="utf-8")
+    result = run(runner, "plan", "--all")
+    assert result.exit_code == 1
+    assert "prod    error" in result.stdout and "local   ok" in result.stdout
+    assert "Error: [prod] crmdeploy.yaml:2:3: target prod has no api_key_env" in result.stderr

@@ -108,7 +108,8 @@ def test_paged_lists_and_single_items(start_emulator: Start, call) -> None:
     assert [f["code"] for f in page["customFields"]] == ["a", "b", "c"]
     assert call(server, "GET", "/api/v5/custom-fields", params={"limit": 7}).status_code == 400
     one = call(server, "GET", "/api/v5/custom-fields/customer/b").json()
-    assert one["customField"] == {"code": "b", "name": "B", "entity": "customer", "type": "string"}
+    assert one["customField"] == {"code": "b", "name": "B", "entity": "customer", "type": "string",
+                                  "inGroupActions": False, "viewModeMobile": "editable"}
     assert call(server, "GET", "/api/v5/custom-fields/order/b").status_code == 404
     filtered = call(server, "GET", "/api/v5/custom-fields", params={"filter[code]": "c"}).json()
     assert [f["code"] for f in filtered["customFields"]] == ["c"]
@@ -182,30 +183,38 @@ def test_users_by_id_and_their_availability(start_emulator: Start, call) -> None
     assert call(server, "POST", status, data={"status": "asleep"}).status_code == 400
 
 
-def test_without_extensions_it_behaves_like_a_real_account(start_emulator: Start, call) -> None:
-    real = seeded(start_emulator, extensions=False)
+def test_by_default_it_behaves_like_a_real_account(start_emulator: Start, call) -> None:
+    real = start_emulator(extensions=False)
     assert call(real, "GET", "/api/v5/triggers").status_code == 404
     assert call(real, "GET", "/api/v5/reference/status-groups/x/edit").status_code == 404
-    assert call(real, "GET", "/api/v5/reference/status-groups").status_code == 200
-    extended = seeded(start_emulator)
+    groups = call(real, "GET", "/api/v5/reference/status-groups").json()["statusGroups"]
+    assert list(groups) == ["new", "approval", "assembling", "delivery", "complete", "cancel"]
+    assert groups["approval"] == {"code": "approval", "name": "Согласование", "ordering": 20, "active": True,
+                                  "process": True, "statuses": []}
+    for kind in ("users", "user-groups", "templates", "triggers", "crmdeploy/integrations"):
+        assert call(real, "POST", f"/api/v5/{kind}/x/edit", entity=("x", {})).status_code == 404
+    assert call(real, "GET", "/api/v5/integration-modules").status_code == 404  # no list of modules
+    assert call(real, "GET", "/api/v5/crmdeploy/custom-fields").status_code == 404
+    extended = seeded(start_emulator, extensions=True)
     assert call(extended, "GET", "/api/v5/triggers").json() == {"success": True, "triggers": []}
     assert call(extended, "GET", "/api/v5/reference/status-groups/x/edit").status_code == 405
 
 
 def test_service_endpoints(start_emulator: Start, call) -> None:
-    server = seeded(start_emulator)
+    server = seeded(start_emulator, extensions=False)
     assert "5.0" in call(server, "GET", "/api/api-versions").json()["versions"]
     credentials = call(server, "GET", "/api/credentials").json()["credentials"]
-    assert "/api/reference/statuses/{key}/edit" in credentials
+    assert "/api/reference/statuses/{code}/edit" in credentials
+    assert "/api/reference/status-groups/{code}/edit" not in credentials
 
 
 def test_secrets_are_kept_and_shown_only_as_digests(start_emulator: Start, call, tmp_path) -> None:
     state = tmp_path / "state.json"
-    server = start_emulator(Store(state))
+    server = start_emulator(Store(state), extensions=True)
     module = {"name": "Почта", "kind": "delivery", "credentials": {"token": "tok-9f8e7d"}}
-    call(server, "POST", "/api/v5/integration-modules/post/edit", entity=("integrationModule", module))
-    answer = call(server, "GET", "/api/v5/integration-modules/post")
-    assert answer.json()["integrationModule"]["credentials"]["token"].startswith("sha256$")
+    call(server, "POST", "/api/v5/crmdeploy/integrations/post/edit", entity=("integration", module))
+    answer = call(server, "GET", "/api/v5/crmdeploy/integrations")
+    assert answer.json()["integrations"][0]["credentials"]["token"].startswith("sha256$")
     assert "tok-9f8e7d" not in answer.text
     assert "tok-9f8e7d" not in state.read_text(encoding="utf-8")
 

@@ -70,3 +70,15 @@ def test_compare_shows_exactly_the_overlays_difference(project):
         ("delivery_types.courier", "differs", ["default_cost"]),
         ("templates.order-new", "differs", ["subject", "body"]),
     ]
+
+
+def test_log_lines_of_a_target_name_it(caplog):
+    import logging
+
+    def one(name: str) -> Result:
+        logging.getLogger("crmdeploy.run").warning("secrets not set: %s", "X")
+        return Result(name)
+
+    with caplog.at_level(logging.WARNING):
+        run_all(["a", "b"], one, name=str, parallel=2)
+    assert sorted(r.getMessage() for r in caplog.records) == ["[a] secrets not set: X", "[b] secrets not set: X"]

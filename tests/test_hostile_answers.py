@@ -125,6 +125,13 @@ def test_a_malformed_list_stops_the_read_instead_of_reading_as_empty(adapter, bo
         adapter.fetch(BY_NAME["statuses"])
 
 
+def plain_account() -> None:
+    """`GET /api/credentials` of a real account: none of crmdeploy's extension routes (shape:
+    retailcrm/api-client-php tests/src/ResourceGroup/ApiTest.php::testCredentials)."""
+    responses.get(BASE + "/api/credentials", json={"success": True, "scopes": ["reference_read"],
+                                                   "credentials": ["/api/custom-fields"], "siteAccess": "access_full"})
+
+
 @pytest.mark.parametrize("pagination", [None, "1", {"totalPageCount": "2"}, {"totalPageCount": -1},
                                         {"totalPageCount": 10**9}])
 @responses.activate
@@ -133,6 +140,7 @@ def test_a_paged_list_needs_a_usable_page_count(adapter, pagination):
     if pagination is not None:
         body["pagination"] = pagination
     responses.get(BASE + "/api/v5/custom-fields", json=body)
+    plain_account()
     with pytest.raises(MalformedAnswer, match='GET /api/v5/custom-fields: the answer has no usable "pagination'):
         adapter.fetch(BY_NAME["custom_fields"])
 
@@ -145,6 +153,7 @@ def test_a_page_count_that_never_ends_fails_at_the_first_empty_page(adapter):
     responses.get(BASE + "/api/v5/custom-fields", json={"success": True, "customFields": [],
                                                        "pagination": {"totalPageCount": 5000}})
     responses.get(BASE + "/api/v5/custom-fields/dictionaries", status=405, json={"success": False})
+    plain_account()
     with pytest.raises(MalformedAnswer, match="the pages do not add up: page 2 of 5000 is empty"):
         adapter.fetch(BY_NAME["custom_fields"])
     assert len([c for c in responses.calls if "/custom-fields?" in c.request.url]) == 2
@@ -153,8 +162,7 @@ def test_a_page_count_that_never_ends_fails_at_the_first_empty_page(adapter):
 @responses.activate
 def test_a_single_item_answer_without_the_item_is_not_absent(adapter, secrets_env):
     # A real account has no list of integration modules, so they are read one by one.
-    responses.get(BASE + "/api/v5/integration-modules", status=404,
-                  json={"success": False, "errorMsg": "API method not found"})
+    plain_account()
     responses.get(BASE + "/api/v5/integration-modules/cdek", json={"success": True})
     with pytest.raises(MalformedAnswer, match='GET /api/v5/integration-modules/cdek: "integrationModule" is null'):
         adapter.fetch(BY_NAME["integrations"], load(SHOP).spec.resources("integrations"))
@@ -195,9 +203,9 @@ HOSTILE = {
     "items of the wrong type": (
         ("GET", "/api/v5/reference/statuses"), Canned(200, _json({"success": True, "statuses": ["new"]})),
         'statuses: GET /api/v5/reference/statuses: "statuses" holds a string where an item belongs'),
-    "HTML 404 on an extension list": (
-        ("GET", "/api/v5/templates"), Canned(404, b"<h1>404</h1>", {"Content-Type": "text/html"}),
-        "templates: GET /api/v5/templates answered 404 but did not answer with retailCRM JSON"),
+    "HTML 404 on the credentials": (
+        ("GET", "/api/credentials"), Canned(404, b"<h1>404</h1>", {"Content-Type": "text/html"}),
+        "credentials: GET /api/credentials answered 404 but did not answer with retailCRM JSON"),
     "huge body, announced": (
         ("GET", "/api/v5/reference/statuses"), Canned(200, b"{}", {"Content-Length": str(2**31)}),
         "statuses: GET /api/v5/reference/statuses answered with more than 16 MB; refusing to read it"),

@@ -20,8 +20,6 @@ from crmdeploy.kinds import KINDS
 from crmdeploy.loader import load
 from crmdeploy.run import make_plan
 
-NOT_WRITABLE_ON_A_REAL_ACCOUNT = ("status_groups", "user_groups", "users", "templates", "triggers")
-
 
 def assert_store_equals_spec(store) -> None:
     spec = load(SHOP).spec
@@ -106,21 +104,23 @@ def test_an_unreachable_target_is_one_line_naming_it(runner, http_env: str) -> N
     assert result.output.splitlines() == [f"Error: cannot reach http://127.0.0.1:{port} (connection refused)"]
 
 
-def test_on_a_server_without_extensions_those_kinds_are_manual_and_skipped(
+def test_on_a_real_account_those_kinds_are_manual_and_skipped(
         runner, secrets_env, http_env: str, start_emulator) -> None:
     server = start_emulator(extensions=False)
     spec = load(SHOP).spec
-    manual = sum(len(spec.resources(k)) for k in NOT_WRITABLE_ON_A_REAL_ACCOUNT)
     planned = runner.invoke(app, ["plan", str(SHOP), "--target", server.url])
-    assert f"{manual} manual." in planned.stdout
-    assert "! status_groups.cancel (status group): create in the admin UI" in planned.stdout
+    assert "! status_groups.supplier-delivery (status group): create in the admin UI" in planned.stdout
     assert "! triggers.on-new (trigger): the target cannot read this" in planned.stdout
+    assert "! integrations.cdek (integration)" in planned.stdout
     applied = runner.invoke(app, ["apply", str(SHOP), "--target", server.url, "--yes"])
     assert applied.exit_code == 0, applied.output
     assert "skipped  users.head@autoparts.example: manual: create in the admin UI" in applied.stdout
-    assert "skipped  statuses.new: depends on status_groups.new, which was not applied" in applied.stdout
-    assert server.emulator.store.records("status_groups") == []
+    assert ("skipped  statuses.supplier-ordered: depends on status_groups.supplier-delivery, which was not applied"
+            in applied.stdout)
+    groups = {r["code"] for r in server.emulator.store.records("status_groups")}
+    assert groups == {"new", "approval", "assembling", "delivery", "complete", "cancel"}  # as every account starts
     assert len(server.emulator.store.records("payment_types")) == len(spec.resources("payment_types"))
+    assert server.emulator.store.records("integrations") == []  # a credential went nowhere
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from responses import matchers
 from adapters.retailcrm.adapter import RetailCrmAdapter
 from adapters.retailcrm.mapping import (
     BY_KIND,
+    EXTENSION_ROWS,
     ROWS,
     Write,
     camel,
@@ -32,6 +33,16 @@ from crmdeploy.spec.pipeline import Status
 
 BASE = "https://demo.retailcrm.ru"
 V5 = BASE + "/api/v5/"
+# Shape: retailcrm/api-client-php tests/src/ResourceGroup/ApiTest.php::testCredentials
+REAL_METHODS = ["/api/reference/statuses", "/api/reference/statuses/{code}/edit", "/api/users", "/api/user-groups",
+                "/api/reference/status-groups", "/api/integration-modules/{code}",
+                "/api/integration-modules/{code}/edit", "/api/custom-fields", "/api/custom-fields/{entity}/{code}"]
+
+
+def credentials(*extra: str) -> None:
+    responses.get(BASE + "/api/credentials", json={"success": True, "scopes": ["reference_read", "reference_write"],
+                                                   "credentials": [*REAL_METHODS, *extra],
+                                                   "siteAccess": "access_full"})
 
 
 @pytest.fixture
@@ -41,12 +52,16 @@ def adapter():
     adapter.close()
 
 
-def test_one_row_per_kind_and_every_sent_field_is_mapped() -> None:
+def test_one_row_per_kind_and_every_spec_field_is_sent_extra_or_manual() -> None:
     assert sorted(BY_KIND) == sorted(k.name for k in KINDS)
     assert len(ROWS) == len(BY_KIND)
     for kind in KINDS:
-        mapped = {f.spec for f in BY_KIND[kind.name].fields}
+        row = BY_KIND[kind.name]
+        mapped = {f.spec for f in row.fields} | set(row.unreadable)
         assert mapped == set(kind.model.model_fields) - kind.spec_only, kind.name
+    for name, row in EXTENSION_ROWS.items():
+        kind = BY_NAME[name]
+        assert {f.spec for f in row.fields} == set(kind.model.model_fields) - kind.spec_only, name
 
 
 def test_api_names_are_unique_within_a_kind() -> None:
@@ -73,7 +88,7 @@ def test_trigger_nested_structures_use_api_style_names_both_ways() -> None:
 
 
 def test_secrets_go_out_as_values_and_come_back_as_digests() -> None:
-    row = BY_KIND["integrations"]
+    row = EXTENSION_ROWS["integrations"]
     secret = Sensitive("tok-1")
     api = to_api(row, {"code": "post", "credentials": {"token": secret}}, Sensitive.reveal)
     assert api["credentials"] == {"token": "tok-1"}
@@ -110,21 +125,21 @@ def test_delivery_type_extra_fields_are_ignored(adapter) -> None:
 
 
 @responses.activate
-def test_users_read_with_groups_as_codes_and_status_groups_probe_404_means_read_only(adapter) -> None:
+def test_users_read_with_groups_as_codes_and_read_only_on_a_real_account(adapter) -> None:
+    credentials()
     responses.get(V5 + "users", json={"success": True,
                   "pagination": {"limit": 100, "totalCount": 1, "currentPage": 1, "totalPageCount": 1},
                   "users": [{"id": 28, "createdAt": "2020-05-25 12:49:00", "active": True,
                              "email": "programmer@retailcrm.ru", "firstName": "programmer", "status": "free",
                              "online": True, "isAdmin": True, "isManager": True,
                              "groups": [{"id": 25, "name": "Менеджеры", "code": "manager"}]}]})
-    responses.get(V5 + "users/crmdeploy-probe/edit", status=404,
-                  json={"success": False, "errorMsg": "API method not found"})
     kind = BY_NAME["users"]
     [user] = adapter.fetch(kind, [])
     assert (user.email, user.first_name, user.groups, user.is_admin) == (
         "programmer@retailcrm.ru", "programmer", ["manager"], True)
     assert adapter.capability(kind) is Capability.READ
-    assert parse_qs(responses.calls[0].request.url.split("?")[1]) == {"limit": ["100"], "page": ["1"]}
+    assert parse_qs(responses.calls[1].request.url.split("?")[1]) == {"limit": ["100"], "page": ["1"]}
+    assert [c.request.path_url.split("?")[0] for c in responses.calls] == ["/api/credentials", "/api/v5/users"]
 
 
 @responses.activate
@@ -140,23 +155,31 @@ def test_paged_lists_are_read_page_by_page(adapter) -> None:
 
 
 @responses.activate
-def test_an_extension_list_that_is_404_makes_the_kind_unreadable(adapter) -> None:
-    responses.get(V5 + "triggers", status=404, json={"success": False, "errorMsg": "API method not found"})
-    kind = BY_NAME["triggers"]
-    assert adapter.fetch(kind, []) is None
-    assert adapter.capability(kind) is Capability.NONE
+def test_a_kind_a_real_account_cannot_read_costs_no_request(adapter) -> None:
+    credentials()
+    for name in ("triggers", "templates"):
+        assert adapter.fetch(BY_NAME[name], []) is None
+        assert adapter.capability(BY_NAME[name]) is Capability.NONE
+    assert [c.request.path_url for c in responses.calls] == ["/api/credentials"]  # asked once, for both
 
 
 @responses.activate
-def test_an_extension_edit_that_answers_405_makes_the_kind_writable(adapter) -> None:
+def test_an_extension_route_the_credentials_list_makes_the_kind_writable(adapter) -> None:
+    credentials("/api/reference/status-groups/{code}/edit")
     responses.get(V5 + "reference/status-groups", json={"success": True, "statusGroups": {}})
-    responses.get(V5 + "reference/status-groups/crmdeploy-probe/edit", status=405,
-                  json={"success": False, "errorMsg": "Method Not Allowed"})
     kind = BY_NAME["status_groups"]
     assert adapter.capability(kind) is Capability.READ  # until read: assume a person does it
     assert adapter.fetch(kind, []) == []
     assert adapter.capability(kind) is Capability.WRITE
     assert BY_KIND["status_groups"].write is Write.EXTENSION
+
+
+@responses.activate
+def test_a_server_without_credentials_is_taken_for_a_plain_account(adapter) -> None:
+    responses.get(BASE + "/api/credentials", status=404, json={"success": False, "errorMsg": "API method not found"})
+    responses.get(V5 + "reference/status-groups", json={"success": True, "statusGroups": {}})
+    assert adapter.fetch(BY_NAME["status_groups"], []) == []
+    assert adapter.capability(BY_NAME["status_groups"]) is Capability.READ
 
 
 @responses.activate
@@ -174,38 +197,46 @@ def test_upsert_sends_the_entity_as_one_json_form_field(adapter) -> None:
 
 @responses.activate
 def test_update_sends_only_the_changed_fields_and_the_path_fields(adapter) -> None:
+    credentials()
     responses.post(V5 + "custom-fields/customer/car_year/edit", json={"success": True, "code": "car_year"})
     field = CustomField(code="car_year", entity="customer", name="Год", type="integer", in_list=True)
     adapter.update(BY_NAME["custom_fields"], field, ("name",))
-    sent = json.loads(parse_qs(responses.calls[0].request.body)["customField"][0])
-    assert sent == {"code": "car_year", "entity": "customer", "name": "Год"}
+    sent = json.loads(parse_qs(responses.calls[-1].request.body)["customField"][0])
+    assert sent == {"code": "car_year", "entity": "customer", "name": "Год", "type": "integer"}
 
 
 @responses.activate
-def test_integrations_are_read_one_by_one_where_there_is_no_list_and_secrets_kept(adapter) -> None:
-    # A real account has no list of integration modules: the extension answers 404, once.
-    responses.get(V5 + "integration-modules", status=404, json={"success": False, "errorMsg": "API method not found"})
-    module = {"code": "cdek", "name": "СДЭК", "active": True, "kind": "delivery", "baseUrl": "https://x"}
+def test_integrations_on_a_real_account_are_modules_read_one_by_one_and_otherwise_manual(adapter) -> None:
+    credentials()
+    # Shape: retailcrm/api-client-php tests/src/ResourceGroup/IntegrationTests.php::testGet
+    module = {"code": "cdek", "integrationCode": "cdek", "active": True, "freeze": False, "name": "CDEK module",
+              "logo": "https://x/logo.svg", "native": False, "baseUrl": "https://x/", "actions": {"activity": "/a"},
+              "availableCountries": [], "accountUrl": "https://x/settings", "integrations": {"delivery": {}}}
     responses.get(V5 + "integration-modules/cdek", json={"success": True, "integrationModule": module})
     responses.get(V5 + "integration-modules/post", status=404, json={"success": False, "errorMsg": "Not found"})
-    wanted = [Integration(code="cdek", name="СДЭК", kind="delivery", base_url="https://x",
+    wanted = [Integration(code="cdek", name="СДЭК", kind="delivery", base_url="https://api.cdek.ru",
                           credentials={"password": Sensitive("p")}),
               Integration(code="post", kind="delivery")]
-    [cdek] = adapter.fetch(BY_NAME["integrations"], wanted)
-    assert cdek == wanted[0]  # the API never returns credentials: they are taken as the spec has them
-    assert adapter.fetch(BY_NAME["integrations"], wanted) == [cdek]
+    kind = BY_NAME["integrations"]
+    [cdek] = adapter.fetch(kind, wanted)
+    assert cdek == Integration(code="cdek", kind="delivery", active=True)  # installed and active: all it says
+    assert adapter.capability(kind) is Capability.READ
+    assert adapter.manual_fields(kind) == {"name", "base_url", "settings", "credentials", "delivery_types"}
     paths = [c.request.path_url for c in responses.calls]
-    assert paths.count("/api/v5/integration-modules") == 1 and len(paths) == 5
+    assert paths == ["/api/credentials", "/api/v5/integration-modules/cdek", "/api/v5/integration-modules/post"]
 
 
 @responses.activate
-def test_integrations_are_read_in_one_request_where_the_server_lists_them(adapter) -> None:
-    modules = [{"code": c, "name": c.upper(), "active": True, "kind": "delivery"} for c in ("cdek", "post")]
-    responses.get(V5 + "integration-modules", json={"success": True, "integrationModules": modules})
+def test_integrations_with_the_extension_are_listed_and_secrets_kept(adapter) -> None:
+    credentials("/api/crmdeploy/integrations", "/api/crmdeploy/integrations/{code}/edit")
+    items = [{"code": c, "name": c.upper(), "active": True, "kind": "delivery"} for c in ("cdek", "post")]
+    responses.get(V5 + "crmdeploy/integrations", json={"success": True, "integrations": items})
     wanted = [Integration(code=c, kind="delivery", credentials={"token": Sensitive("t")}) for c in ("post", "cdek")]
-    live = adapter.fetch(BY_NAME["integrations"], wanted)
-    assert sorted(i.code for i in live) == ["cdek", "post"] and len(responses.calls) == 1
+    kind = BY_NAME["integrations"]
+    live = adapter.fetch(kind, wanted)
+    assert sorted(i.code for i in live) == ["cdek", "post"] and len(responses.calls) == 2
     assert all(i.credentials == {"token": Sensitive("t")} for i in live)
+    assert adapter.capability(kind) is Capability.WRITE and adapter.manual_fields(kind) == frozenset()
 
 
 @responses.activate

@@ -54,7 +54,7 @@ def produced_files(root: Path) -> Iterator[tuple[str, bytes]]:
 
 def echo_secrets_back(request: Request) -> None:
     """A server that quotes what it was sent in its error: the worst case for a secret."""
-    if "integration-modules" in request.path:
+    if "crmdeploy/integrations" in request.path:
         raise Fail(400, "Errors in the entity format", {"credentials": f"not accepted: {request.form}"})
 
 
@@ -116,7 +116,7 @@ def test_every_command_keeps_every_secret_and_the_key_out_of_every_byte_it_produ
              run_cli("-vv", "export", "--target", url, cwd=tmp_path, env=env),
              run_cli("-vv", "plan", str(SHOP), "--target", url, cwd=tmp_path, env={"CRMDEPLOY_API_KEY": WRONG_KEY})]
     assert [r.returncode for r in debug] == [0, 0, 0, 1]
-    assert "DEBUG: POST /api/v5/integration-modules/cdek/edit -> 201" in debug[0].stderr
+    assert "DEBUG: POST /api/v5/crmdeploy/integrations/cdek/edit -> 201" in debug[0].stderr
     started = mock_server_start_line(http_env, tmp_path)
 
     # Secrets were really used: the CRM holds the rotated one, the files hold placeholders.
@@ -253,7 +253,7 @@ def _concrete(template: str) -> str:
 
 def test_the_emulator_wants_the_key_on_every_request(start_emulator, api_key):
     server = start_emulator()
-    paths = {(r.method, _concrete(r.template)) for r in routes.build()}
+    paths = {(r.method, _concrete(r.template)) for r in routes.build(extensions=True)}
     paths |= {("GET", "/api/emulator/stats"), ("GET", "/nowhere"), ("POST", "/api/v5/nowhere/edit")}
     answers = []
     for method, path in sorted(paths):

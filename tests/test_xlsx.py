@@ -203,9 +203,9 @@ def test_a_workbook_with_mistakes_names_each_place_and_writes_nothing(tmp_path, 
     result = runner.invoke(app, ["xlsx", "import", str(book), "-o", str(out)])
     assert result.exit_code == 1
     assert not out.exists()
-    assert f"{book}[Коммуникации] строка 11, столбец A: Статус: статус заказа «Доставлен курьером» не найден(а) " \
+    assert f"{book}[Коммуникации] строка 11, столбец A: Статус: статус заказа «Доставлен курьером» не найден " \
         "на вкладке Статусы: напишите название оттуда" in result.stderr
-    assert f"{book}[Пользователи] строка 7, столбец B: Группа: группа пользователей «Курьеры» не найден(а) " \
+    assert f"{book}[Пользователи] строка 7, столбец B: Группа: группа пользователей «Курьеры» не найдена " \
         "на вкладке Доступы" in result.stderr
     assert "Traceback" not in result.output
 
@@ -358,3 +358,13 @@ def test_the_template_command_writes_a_blank_workbook_that_imports(runner, tmp_p
     imported = runner.invoke(app, ["xlsx", "import", str(path)])
     assert imported.exit_code == 0, imported.output
     assert "{code: approval, name: Согласование, ordering: 20}" in imported.stdout
+
+
+def test_a_check_of_the_loader_is_reported_in_the_workbooks_words(hand):
+    wb = load_workbook(hand)
+    wb["Пользователи"]["D6"] = "не почта"
+    wb.save(hand)
+    with pytest.raises(SpecError) as caught:
+        read_workbook(hand)
+    assert messages(caught.value.problems) == [
+        f"{hand}[Пользователи] строка 6, столбец D: E-mail: напишите адрес почты (сейчас 'не почта')"]

@@ -22,6 +22,7 @@ from adapters.store import Store
 
 from . import routes
 from .faults import Fault, Faults, WindowLimiter
+from .model import DEFAULT_SCOPES, STANDARD_GROUPS
 from .resources import Duplicate, Fail
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,17 @@ class Settings:
     stall_ms: int = 2000
     latency_ms: int = 0           # added to every request
     seed: int | None = None       # makes the fault sequence repeatable
-    extensions: bool = True       # serve the endpoints for kinds the real API cannot write
+    extensions: bool = False      # serve crmdeploy's endpoints for what the real API cannot write
+    scopes: tuple[str, ...] = DEFAULT_SCOPES  # what GET /api/credentials grants the key
 
 
 class Emulator:
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.settings = settings
-        self.routes = routes.build(settings.extensions)
+        self.routes = routes.build(settings.extensions, settings.scopes)
+        if not settings.extensions:  # with the extensions, every kind starts empty and is made by API
+            seed_account(store)
         self.limiter = WindowLimiter(settings.rate_limit, clock)
         self.faults = Faults(settings.fail_rate, settings.drop_rate, settings.stall_rate, settings.seed)
         self.counts: Counter[str] = Counter()
@@ -173,6 +177,16 @@ class Emulator:
             self.busy.wait_for(lambda: self.in_flight == 0, timeout=grace)
         with self.write_lock:
             self.store.save()
+
+
+def seed_account(store: Store) -> None:
+    """An account starts with retailCRM's standard status groups (no API call makes a group)."""
+    if store.records("status_groups"):
+        return
+    with store.lock:
+        groups = store.resources.setdefault("status_groups", {})
+        for code, name, ordering, _ in STANDARD_GROUPS:
+            groups[code] = {"code": code, "name": name, "ordering": ordering, "active": True}
 
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:

@@ -1,9 +1,9 @@
-"""The emulator's resource endpoints: lists, single items, creates and upserts over the Store.
+"""The emulator's resource endpoints: lists, single items, creates and edits over the Store.
 
-Records in the store are spec-shaped, exactly as the mock adapter keeps them,
-so a state file works with either. The API shape comes from the same mapping
-rows the HTTP adapter uses; the emulator adds what a real server computes
-(ids, a group's member statuses) through the small DECORATE table.
+Records in the store are spec-shaped, exactly as the mock adapter keeps them, so a state file
+works with either. How a record looks on the wire comes from the emulator's own model
+(`model.py`, written from the official clients), plus what a real server computes (ids, a
+group's member statuses, the legacy `default`, flags crmdeploy does not manage) in `served`.
 """
 
 from __future__ import annotations
@@ -12,21 +12,22 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from adapters.mock import to_record
-from adapters.retailcrm.mapping import Row, from_api, to_api
 from adapters.store import Store
 from crmdeploy.kinds import BY_NAME, Kind
 from crmdeploy.secrets import Sensitive
 from crmdeploy.spec.base import Resource, iter_refs
 
-PAGE_SIZES = (20, 50, 100, 250)
+from .model import CUSTOM_FIELD_ENTITIES, PAGE_SIZES, Entity
+from .served import served, to_record_value
+
 BLANK = "This value should not be blank."
 INVALID = "This value is not valid."
+UNDEFINED = "This field is not defined for this entity."
 
 
 class Fail(Exception):
@@ -49,52 +50,43 @@ def entity_id(key: str) -> int:
     return zlib.crc32(key.encode()) % 1_000_000 + 1
 
 
+def record_key(kind: str, record: dict[str, Any]) -> str:
+    """How the store keys a record, as the mock adapter does (a state file serves both): a custom
+    field by its entity and code ("ENTITY/CODE"), a user by email, everything else by code."""
+    if kind == "custom_fields":
+        found = BY_NAME[kind]
+        return found.key_of(found.model.model_construct(**{"entity": "order", **record}))
+    return str(record["email"] if kind == "users" else record["code"])
+
+
 Memo = dict[str, Any]  # lookups shared by the items of one answer, so a list stays linear
 
 
-def _user(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
-    api["id"] = entity_id(api["email"])
-    api["groups"] = [{"id": entity_id(g["code"]), "code": g["code"],
-                      "name": (store.get("user_groups", g["code"]) or {}).get("name", g["code"])}
-                     for g in api.get("groups", [])]
-    return api
-
-
-def _group_members(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
-    if "members" not in memo:
-        memo["members"] = {}
-        for status in store.records("statuses"):
-            memo["members"].setdefault(status.get("group"), []).append(status["code"])
-    return {**api, "process": False, "statuses": sorted(memo["members"].get(api["code"], []))}
-
-
-def _with_id(store: Store, api: dict[str, Any], memo: Memo) -> dict[str, Any]:
-    return {"id": entity_id(api["code"]), **api}
-
-
-DECORATE: dict[str, Callable[[Store, dict[str, Any], Memo], dict[str, Any]]] = {
-    "users": _user, "user_groups": _with_id, "status_groups": _group_members, "delivery_types": _with_id,
-}
-
-
-def wire(store: Store, row: Row, record: dict[str, Any], memo: Memo | None = None) -> dict[str, Any]:
+def wire(store: Store, ent: Entity, record: dict[str, Any], memo: Memo | None = None) -> dict[str, Any]:
     """A stored record as the API shows it; a secret only ever as its salted digest."""
-    api = to_api(row, record, Sensitive.digest)
-    decorate = DECORATE.get(row.kind)
-    return decorate(store, api, {} if memo is None else memo) if decorate else api
+    api = {name: _out(record[field]) for name, field in ent.api.items() if record.get(field) is not None}
+    return served(store, ent, record, api, {} if memo is None else memo)
 
 
-def list_items(store: Store, row: Row, query: dict[str, list[str]]) -> dict[str, Any]:
+def _out(value: Any) -> Any:
+    if isinstance(value, Sensitive):
+        return value.digest()
+    if isinstance(value, dict):
+        return {k: _out(v) for k, v in value.items()}
+    return value
+
+
+def list_items(store: Store, ent: Entity, query: dict[str, list[str]]) -> dict[str, Any]:
     wanted, memo = filters(query), {}
-    items: list[dict[str, Any]] = store.records(row.kind)
+    items: list[dict[str, Any]] = store.records(ent.kind)
     if wanted:  # filters are on the API's fields: wire every item to match them
-        items = [i for i in (wire(store, row, r, memo) for r in items) if _matches(i, wanted)]
+        items = [i for i in (wire(store, ent, r, memo) for r in items) if _matches(i, wanted)]
     body: dict[str, Any] = {"success": True}
-    if row.paged:
+    if ent.paged:
         items, body["pagination"] = _page(items, query)
     if not wanted:  # wire only the page asked for
-        items = [wire(store, row, r, memo) for r in items]
-    body[row.items] = {i["code"]: i for i in items} if row.keyed else items
+        items = [wire(store, ent, r, memo) for r in items]
+    body[ent.items] = {i["code"]: i for i in items} if ent.keyed else items
     return body
 
 
@@ -107,86 +99,115 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[lis
     return items[(page - 1) * limit: page * limit], pagination
 
 
-def one_item(store: Store, row: Row, params: dict[str, str]) -> dict[str, Any]:
-    record = store.get(row.kind, params["key"])
-    if record is None or _elsewhere(record, params):
+def one_item(store: Store, ent: Entity, params: dict[str, str]) -> dict[str, Any]:
+    record = store.get(ent.kind, path_key(ent, params))
+    if record is None or record.get("entity", params.get("entity")) != params.get("entity", record.get("entity")):
         raise Fail(404, "Not found")
-    return {"success": True, row.item: wire(store, row, record)}
+    return {"success": True, ent.item: wire(store, ent, record)}
 
 
-def _elsewhere(record: dict[str, Any], params: dict[str, str]) -> bool:
-    """The path names the item under another parent (a custom field of another entity)."""
-    return any(record.get(k) != v for k, v in params.items() if k != "key")
+def path_key(ent: Entity, params: dict[str, str]) -> str:
+    if ent.kind == "custom_fields":
+        return record_key(ent.kind, {"entity": entity_of(params), "code": params["code"]})
+    return params["code"]
 
 
-def write(store: Store, row: Row, params: dict[str, str], form: dict[str, list[str]],
+def entity_of(params: dict[str, str]) -> str:
+    if params["entity"] not in CUSTOM_FIELD_ENTITIES:
+        raise Fail(404, "Not found")
+    return params["entity"]
+
+
+def write(store: Store, ent: Entity, params: dict[str, str], form: dict[str, list[str]],
           creating: bool) -> tuple[int, dict[str, Any]]:
     """A create (`creating`) or an edit; an edit of a kind without a create endpoint is an upsert."""
-    kind = BY_NAME[row.kind]
-    data = from_api(row, entity(row, form))
-    data.update({k: v for k, v in params.items() if k != "key"})
+    kind = BY_NAME[ent.kind]
+    data = from_wire(ent, entity(ent, form))
+    if "entity" in params:
+        data["entity"] = entity_of(params)
     if not creating:
-        data[kind.key] = params["key"]
-    key = data.get(kind.key)
-    if not key:
-        raise Fail(400, "Errors in the entity format", {row.api_name(kind.key): BLANK})
-    existing = store.get(row.kind, str(key))
-    if existing is not None and not creating and _elsewhere(existing, params):
-        raise Fail(404, "Not found")
+        data[kind.key] = params["code"]
+    if not data.get(kind.key):
+        raise Fail(400, "Errors in the entity format", {ent.api_name(kind.key): BLANK})
+    key = record_key(ent.kind, data)
+    existing = store.get(ent.kind, key)
     if creating and existing is not None:
         raise Duplicate(400, "Errors in the entity format",
-                        {row.api_name(kind.key): f'The code "{key}" is already in use'})
-    if not creating and existing is None and row.create:
+                        {ent.api_name(kind.key): f'The code "{data[kind.key]}" is already in use'})
+    if not creating and existing is None and ent.create:
         raise Fail(404, "Not found")
-    resource = validated(kind, row, {**(existing or {}), **data})
-    check_refs(store, kind, row, resource)
-    store.put(row.kind, kind.key_of(resource), to_record(kind, resource))
+    if ent.kind == "custom_dictionaries" and not data.get("elements"):
+        # The official v5 client refuses a dictionary create or edit without elements
+        # (lib/RetailCrm/Methods/V5/CustomFields.php, branch v5): a server as strict.
+        raise Fail(400, "Errors in the entity format", {"elements": BLANK})
+    store_checked(store, kind, ent, key, {**(existing or {}), **data})
     body: dict[str, Any] = {"success": True}
-    if row.create:
-        body["code"] = kind.key_of(resource)
+    if ent.create:
+        body["code"] = data[kind.key]
     return (201 if existing is None else 200), body
 
 
-def entity(row: Row, form: dict[str, list[str]]) -> dict[str, Any]:
-    """The JSON entity in the row's form field, as the real API requires it."""
-    if row.form not in form:
-        raise Fail(400, f"Parameter '{row.form}' is missing")
+def store_checked(store: Store, kind: Kind, ent: Entity, key: str, data: dict[str, Any]) -> None:
+    resource = validated(kind, ent, data)
+    check_refs(store, kind, ent, resource)
+    store.put(ent.kind, key, to_record(kind, resource))
+
+
+def from_wire(ent: Entity, value: dict[str, Any]) -> dict[str, Any]:
+    """An entity's API fields → record fields; a field the official model lacks is refused."""
+    if unknown := sorted(set(value) - ent.accepted):
+        raise Fail(400, "Errors in the entity format", {name: UNDEFINED for name in unknown})
+    return {field: to_record_value(ent, field, value[name]) for name, field in ent.api.items()
+            if value.get(name) is not None}
+
+
+def entity(ent: Entity, form: dict[str, list[str]], name: str | None = None) -> dict[str, Any]:
+    """The JSON entity in the form field, as the real API requires it."""
+    name = name or ent.form
+    if name not in form:
+        raise Fail(400, f"Parameter '{name}' is missing")
     try:
-        value = json.loads(form[row.form][0])
+        value = json.loads(form[name][0])
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise Fail(400, "Errors in the input parameters", {row.form: INVALID})
+        raise Fail(400, "Errors in the input parameters", {name: INVALID})
     return value
 
 
-def validated(kind: Kind, row: Row, data: dict[str, Any]) -> Resource:
+def validated(kind: Kind, ent: Entity, data: dict[str, Any]) -> Resource:
     try:
         return kind.model.model_validate(data)
     except ValidationError as exc:
-        raise Fail(400, "Errors in the entity format", _field_errors(row, exc)) from None
+        raise Fail(400, "Errors in the entity format", _field_errors(ent, exc)) from None
 
 
-def _field_errors(row: Row, exc: ValidationError) -> dict[str, str]:
+def _field_errors(ent: Entity, exc: ValidationError) -> dict[str, str]:
     """Pydantic's errors keyed by API field path (`elements[1].code`), worded like the API's."""
     errors: dict[str, str] = {}
     for e in exc.errors():
         head, *rest = e["loc"] or (None,)
-        name = row.form if head is None else row.api_name(str(head))
+        name = ent.form if head is None else ent.api_name(str(head))
         name += "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
         message = {"missing": BLANK, "string_pattern_mismatch": INVALID}.get(e["type"], e["msg"])
         errors.setdefault(name, message.removeprefix("Value error, "))
     return errors
 
 
-def check_refs(store: Store, kind: Kind, row: Row, resource: Resource) -> None:
+def check_refs(store: Store, kind: Kind, ent: Entity, resource: Resource) -> None:
     """Every referenced item must exist, as the mock adapter and the real API insist."""
     errors = {}
     for loc, target, value in iter_refs(resource):
-        if not store.has(target, value):
-            errors.setdefault(row.api_name(str(loc[0])), f'{BY_NAME[target].title} "{value}" not found')
+        if not _exists(store, target, value):
+            errors.setdefault(ent.api_name(str(loc[0])), f'{BY_NAME[target].title} "{value}" not found')
     if errors:
         raise Fail(400, "Errors in the entity format", errors)
+
+
+def _exists(store: Store, kind: str, key: str) -> bool:
+    if kind == "custom_fields" and "/" not in key:  # a bare code names a field of any entity
+        return any(r["code"] == key for r in store.records(kind))
+    return store.has(kind, key)
 
 
 def filters(query: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,28 +1,31 @@
-"""The emulator's URL table: real v5 paths built from the mapping rows, plus the extensions.
+"""The emulator's URL table: the real v5 routes from its own model, plus the extensions.
 
-A path that exists under another method answers 405, an unknown path 404
-"API method not found" — which is how the HTTP adapter tells an extension
-endpoint that is served from one that is not.
+A path that exists under another method answers 405, an unknown path 404 "API method not
+found". By default only the routes a real account has are served; `extensions` adds crmdeploy's
+endpoints for what the real API cannot write (status groups, users, user groups, templates,
+triggers, an integration's settings) and for the fields it does not define (a custom field's
+`required_at`, a user group's `permissions`), on routes of their own (`model.EXTENDED`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 from urllib.parse import unquote
 
-from adapters.retailcrm.mapping import BY_KIND, ROWS, Write
 from adapters.store import Store
 
-from . import resources
+from . import modules, resources
+from .model import BY_KIND, DEFAULT_SCOPES, ENTITIES, EXTENDED, Entity
 from .resources import INVALID, Fail
 
 Form = dict[str, list[str]]
 Handler = Callable[[Store, dict[str, str], dict[str, list[str]], Form], tuple[int, dict[str, Any]]]
 USER_STATUSES = ("free", "busy", "dinner", "break")
+V5 = "/api/v5/"
 
 
 @dataclass(frozen=True)
@@ -41,23 +44,36 @@ class Route:
         return self.template.count("{"), -len(self.template)
 
 
-def build(extensions: bool = True) -> list[Route]:
+def build(extensions: bool = False, scopes: Sequence[str] = DEFAULT_SCOPES) -> list[Route]:
     routes = [Route("GET", "/api/api-versions", _fixed({"versions": ["3.0", "4.0", "5.0"]})),
               Route("GET", "/api/system-info", _fixed({"systemVersion": "crmdeploy-emulator"})),
-              Route("GET", "/api/credentials", _credentials),
               Route("GET", "/api/v5/users/{id}", _user),
-              Route("POST", "/api/v5/users/{id}/status", _user_status)]
-    for row in ROWS:
-        v5 = "/api/v5/"
-        if row.list and (extensions or not row.ext_list):
-            routes.append(Route("GET", v5 + row.list, partial(_list, row.kind)))
-        if row.single:
-            routes.append(Route("GET", v5 + row.single, partial(_one, row.kind)))
-        if row.create:
-            routes.append(Route("POST", v5 + row.create, partial(_write, row.kind, True)))
-        if extensions or row.write is Write.NATIVE:
-            routes.append(Route("POST", v5 + row.edit, partial(_write, row.kind, False)))
+              Route("POST", "/api/v5/users/{id}/status", _user_status),
+              Route("GET", V5 + "integration-modules/{code}", modules.get),
+              Route("POST", V5 + "integration-modules/{code}/edit", modules.edit)]
+    for ent in ENTITIES:
+        routes += _routes(ent, extensions and ent.kind not in EXTENDED, native=True)
+        if extensions and ent.kind in EXTENDED:
+            routes += _routes(EXTENDED[ent.kind], True, native=False)
+    methods = sorted({r.template.replace(V5, "/api/") for r in routes if r.template.startswith(V5)})
+    routes.append(Route("GET", "/api/credentials", partial(_credentials, methods, tuple(scopes))))
     return sorted(routes, key=lambda r: r.rank)
+
+
+def _routes(ent: Entity, extensions: bool, *, native: bool) -> list[Route]:
+    """`native`: the routes a real account has; `extensions`: the extension routes of `ent`."""
+    found = []
+    if ent.list and (extensions if ent.ext_list else native):
+        found.append(Route("GET", V5 + ent.list, partial(_list, ent)))
+    if ent.single and native:
+        found.append(Route("GET", V5 + ent.single, partial(_one, ent)))
+    if ent.create and (extensions if ent.create_ext else native):
+        found.append(Route("POST", V5 + ent.create, partial(_write, ent, True)))
+    if ent.edit and native:
+        found.append(Route("POST", V5 + ent.edit, partial(_write, ent, False)))
+    if ent.ext_edit and extensions:
+        found.append(Route("POST", V5 + ent.ext_edit, partial(_write, ent, False)))
+    return found
 
 
 def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]]:
@@ -70,35 +86,35 @@ def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str,
     raise Fail(405, "Method Not Allowed") if allowed else Fail(404, "API method not found")
 
 
-def _list(kind: str, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
-    return 200, resources.list_items(store, BY_KIND[kind], query)
+def _list(ent: Entity, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
+    return 200, resources.list_items(store, ent, query)
 
 
-def _one(kind: str, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
-    return 200, resources.one_item(store, BY_KIND[kind], params)
+def _one(ent: Entity, store: Store, params: dict[str, str], query: Form, form: Form) -> tuple[int, dict[str, Any]]:
+    return 200, resources.one_item(store, ent, params)
 
 
-def _write(kind: str, creating: bool, store: Store, params: dict[str, str], query: Form,
+def _write(ent: Entity, creating: bool, store: Store, params: dict[str, str], query: Form,
            form: Form) -> tuple[int, dict[str, Any]]:
-    return resources.write(store, BY_KIND[kind], params, form, creating)
+    return resources.write(store, ent, params, form, creating)
 
 
 def _fixed(body: dict[str, Any]) -> Handler:
     return lambda *_: (200, {"success": True, **body})
 
 
-def _credentials(store: Store, *_: Any) -> tuple[int, dict[str, Any]]:
-    methods = sorted({r.template.replace("/api/v5/", "/api/") for r in build() if "/v5/" in r.template})
-    return 200, {"success": True, "scopes": ["reference_read", "reference_write", "custom_fields_read",
-                                             "custom_fields_write", "user_read", "user_write"],
-                 "credentials": methods, "siteAccess": "access_full", "sitesAvailable": []}
+def _credentials(methods: list[str], scopes: tuple[str, ...], *_: Any) -> tuple[int, dict[str, Any]]:
+    """The key's scopes and (deprecated, still served) the methods it may call
+    (`retailcrm/api-client-php` `src/Model/Response/Api/Credentials.php`)."""
+    return 200, {"success": True, "scopes": list(scopes), "credentials": methods,
+                 "siteAccess": "access_full", "sitesAvailable": []}
 
 
 def _find_user(store: Store, uid: str) -> dict[str, Any]:
-    row = BY_KIND["users"]
+    ent = BY_KIND["users"]
     for record in store.records("users"):
         if str(resources.entity_id(record["email"])) == uid:
-            return resources.wire(store, row, record)
+            return resources.wire(store, ent, record)
     raise Fail(404, "Not found")
 
 

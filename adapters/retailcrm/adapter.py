@@ -1,10 +1,12 @@
 """The retailCRM API v5 adapter: the core's Adapter protocol over `Transport`.
 
-Everything kind-specific comes from a row of `mapping.ROWS`. What a server
-can do is discovered per kind while reading it: a list that answers 404 means
-the kind is unknown there (NONE); for a kind written through an extension
-endpoint, a GET on that endpoint answers 405 (the route exists, POST only)
-where it is served and 404 where it is not (READ: a person makes the change).
+Everything kind-specific comes from a row of `mapping.ROWS`. What a server can do is learned
+from one `GET /api/credentials` before the first list (`surface`): a real account lists none of
+crmdeploy's extension routes, so the kinds it cannot write are READ (a person makes the change),
+the kinds it cannot read at all (templates, triggers) are NONE without a request spent on them,
+and a field the real API does not define (`required_at`, `permissions`) is a manual field,
+never sent. A server with the extensions (the emulator's `--extensions`) lists their routes, and
+the kinds they serve are read and written there (`mapping.EXTENSION_ROWS`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,14 +26,14 @@ from crmdeploy.kinds import Kind
 from crmdeploy.spec.base import Resource
 
 from . import answers, config
-from .mapping import BY_KIND, Row, Write, from_api, to_api
+from .mapping import BY_KIND, EXTENSION_ROWS, Row, Write, from_api, to_api
 from .retry import RetryPolicy
+from .surface import CREDENTIALS, Surface, check_writes
 from .transport import Transport
 
 log = logging.getLogger(__name__)
 
-PAGE = 100               # the largest page every paged v5 list accepts
-PROBE_KEY = "crmdeploy-probe"
+PAGE = 100               # the largest page every paged v5 list accepts (20, 50 or 100)
 
 
 class RetailCrmAdapter:
@@ -41,7 +44,11 @@ class RetailCrmAdapter:
         self.target = target
         self.workers = workers   # requests in flight at once (apply's writes, plan's reads of kinds)
         self.found: dict[str, Capability] = {}
-        self.unlisted: set[str] = set()   # kinds whose extension list this server lacks
+        self.manual: dict[str, frozenset[str]] = {}    # kind -> fields neither writable nor readable here
+        self.warnings: dict[str, tuple[str, ...]] = {}  # kind -> what the last read left out, and why
+        self._surface: Surface | None = None
+        self._surface_error: AdapterError | None = None
+        self._surface_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, *, api_key_file: str | None = None, api_key: str | None = None,
@@ -62,55 +69,82 @@ class RetailCrmAdapter:
                               policy=policy, verify=verify, connections=workers)
         return cls(transport, base, workers)
 
+    # --- what the server serves --------------------------------------------------------------------
+
+    def surface(self) -> Surface:
+        """The account's methods and the key's scopes: one request per run, made before the first list."""
+        with self._surface_lock:
+            if self._surface_error is not None:  # asked once: a broken answer is not asked again
+                raise self._surface_error
+            if self._surface is None:
+                try:
+                    self._surface = self._read_surface()
+                except AdapterError as exc:
+                    self._surface_error = exc
+                    raise
+            return self._surface
+
+    def _read_surface(self) -> Surface:
+        try:
+            return Surface.of(self.transport.get(CREDENTIALS, resource="credentials"))
+        except AdapterError as exc:
+            if exc.status not in (403, 404):
+                raise
+            log.info("GET %s answered %s: taking the server for a plain retailCRM account", CREDENTIALS, exc.status)
+            return Surface()
+
+    def row(self, kind: Kind) -> Row:
+        extended = EXTENSION_ROWS.get(kind.name)
+        if extended is not None and self.surface().serves(extended.list or extended.edit):
+            return extended
+        return BY_KIND[kind.name]
+
+    def _needs_surface(self, row: Row) -> bool:
+        """Only kinds that an extension may change are worth the credentials request."""
+        return row.write is not Write.NATIVE or bool(row.unreadable) or row.kind in EXTENSION_ROWS
+
+    def check_writes(self, kinds: Iterable[Kind]) -> None:
+        """Before the first write: refuse, naming the missing scopes, when the key cannot make
+        the writes of `kinds` (the kinds the plan creates, updates or deactivates)."""
+        check_writes(self.surface(), [k.name for k in kinds], self.target)
+
     def capability(self, kind: Kind) -> Capability:
         row = BY_KIND[kind.name]
         default = Capability.WRITE if row.write is Write.NATIVE else Capability.READ
         return self.found.get(kind.name, default)
 
+    def manual_fields(self, kind: Kind) -> frozenset[str]:
+        """Fields of `kind` the target can neither write nor read back; final after `fetch`."""
+        return self.manual.get(kind.name, frozenset())
+
+    # --- reading -----------------------------------------------------------------------------------
+
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource] | None:
-        row = BY_KIND[kind.name]
-        try:
-            entities = self._entities(row, kind, desired)
-        except AdapterError as exc:
-            if exc.status == 404 and row.ext_list and not row.single:
-                self.found[kind.name] = Capability.NONE
-                return None
-            raise
-        self.found[kind.name] = self._probe(row)
+        row = self.row(kind)
+        surface = self.surface() if self._needs_surface(row) else Surface()
+        if row.ext_list and not surface.serves(row.list or ""):
+            self.found[kind.name], self.manual[kind.name] = Capability.NONE, frozenset()
+            return None
+        entities = self._entities(row, kind, desired)
+        self.found[kind.name] = self._capability(row, surface)
+        self.manual[kind.name] = frozenset(row.unreadable)
         wanted = {kind.key_of(r): r for r in desired}
-        return [r for e in entities if (r := self._resource(kind, row, e, wanted)) is not None]
+        notes: list[str] = []
+        found = [r for e in entities if (r := self._resource(kind, row, e, wanted, notes)) is not None]
+        self.warnings[kind.name] = tuple(notes)
+        return found
 
-    def create(self, kind: Kind, resource: Resource) -> None:
-        row, key, data = self._parts(kind, resource)
-        recheck = (lambda: self._exists(row, key, data)) if row.create else None
-        self._post(row, row.create or row.edit, key, data, kind, recheck)
-
-    def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
-        row, key, data = self._parts(kind, resource)
-        if row.partial:
-            keep = {kind.key, *fields, *_placeholders(row.edit)}
-            data = {k: v for k, v in data.items() if k in keep}
-        self._post(row, row.edit, key, data, kind)
-
-    def deactivate(self, kind: Kind, key: str) -> None:
-        row = BY_KIND[kind.name]
-        self._post(row, row.edit, key, {kind.key: key, "active": False}, kind)
-
-    def close(self) -> None:
-        self.transport.close()
-
-    # --- reading ---------------------------------------------------------------------------------
+    def _capability(self, row: Row, surface: Surface) -> Capability:
+        if row.write is Write.NATIVE:
+            return Capability.WRITE
+        if row.write is Write.EXTENSION and surface.serves(row.edit):
+            return Capability.WRITE
+        return Capability.READ
 
     def _entities(self, row: Row, kind: Kind, desired: Sequence[Resource]) -> list[dict[str, Any]]:
-        if row.list and kind.name not in self.unlisted:
-            try:
-                return list(self._listed(row, kind))
-            except AdapterError as exc:
-                if not (exc.status == 404 and row.ext_list and row.single):
-                    raise
-                log.info("%s: the server has no list of them; reading them one by one", kind.name)
-                self.unlisted.add(kind.name)
-        # No list endpoint: read the spec's items one by one.
+        if row.list:
+            return list(self._listed(row, kind))
+        # No list route (integration modules): read the spec's items one by one.
         found = (self._single(row, kind.key_of(r), _data(kind, r)) for r in desired)
         return [entity for entity in found if entity is not None]
 
@@ -119,7 +153,7 @@ class RetailCrmAdapter:
         pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
         while True:
             params = {"limit": PAGE, "page": page} if row.paged else None
-            body = self.transport.get(row.list, params, resource=kind.name, rename=row.spec_name)
+            body = self.transport.get(row.list or "", params, resource=kind.name, rename=row.spec_name)
             found = answers.items(body, row.items, endpoint, kind.name)
             if not row.paged:
                 yield from found
@@ -132,7 +166,7 @@ class RetailCrmAdapter:
             page += 1
 
     def _single(self, row: Row, key: str, data: dict[str, Any]) -> dict[str, Any] | None:
-        path, where = row.path(row.single, key, data), f"{row.kind}.{key}"
+        path, where = row.path(row.single or "", key, data), f"{row.kind}.{key}"
         try:
             body = self.transport.get(path, resource=where)
         except AdapterError as exc:
@@ -144,36 +178,24 @@ class RetailCrmAdapter:
     def _exists(self, row: Row, key: str, data: dict[str, Any]) -> bool:
         """Did an earlier create take effect? One GET, not retried (the caller's retry covers it)."""
         try:
-            self.transport.once("GET", row.path(row.single, key, data), resource=f"{row.kind}.{key}")
+            self.transport.once("GET", row.path(row.single or "", key, data), resource=f"{row.kind}.{key}")
         except AdapterError as exc:
             if exc.status == 404:
                 return False
             raise
         return True
 
-    def _probe(self, row: Row) -> Capability:
-        if row.write is Write.NATIVE:
-            return Capability.WRITE
-        try:
-            self.transport.get(row.path(row.edit, PROBE_KEY, {}), resource=row.kind)
-        except AdapterError as exc:
-            if exc.status == 405:
-                return Capability.WRITE
-            if exc.status == 404:
-                log.info("%s: the server has no write endpoint; changes will be manual", row.kind)
-                return Capability.READ
-            raise
-        return Capability.WRITE
-
-    def _resource(self, kind: Kind, row: Row, entity: dict[str, Any], wanted: dict[str, Resource]) -> Resource | None:
-        key = entity.get(row.api_name(kind.key))
-        if not isinstance(key, str) or not key:
+    def _resource(self, kind: Kind, row: Row, entity: dict[str, Any], wanted: dict[str, Resource],
+                  notes: list[str]) -> Resource | None:
+        names = _item_keys(kind, row, entity)
+        if not names:
             raise MalformedAnswer(f'an item of {row.list or row.single} has no "{row.api_name(kind.key)}": '
                                   f"crmdeploy cannot tell which {kind.title} it is", resource=kind.name)
-        spec = wanted.get(key)
+        spec = next((wanted[n] for n in names if n in wanted), None)
+        label = f"{kind.name}.{names[0]}"
         try:
             data = from_api(row, entity)
-            for name in row.write_only:  # a server that never returns a secret: take it as the spec has it
+            for name in row.write_only:  # a server that never returns it: take it as the spec has it
                 if name not in data and spec is not None and getattr(spec, name) is not None:
                     data[name] = getattr(spec, name)
             return kind.model.model_validate(data)
@@ -181,12 +203,36 @@ class RetailCrmAdapter:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
             problem = f"a value of the wrong type ({type(exc).__name__})"
-        return _unreadable(f"{kind.name}.{key}", problem, managed=spec is not None)
+        if spec is not None:  # planning from a guess could overwrite it: stop
+            raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
+                               "or leave this resource out of the spec", resource=label)
+        log.warning("%s: left out, crmdeploy cannot read it (%s)", label, problem)
+        notes.append(f"{label}: unreadable item skipped ({problem})")
+        return None
 
-    # --- writing ---------------------------------------------------------------------------------
+    # --- writing -----------------------------------------------------------------------------------
+
+    def create(self, kind: Kind, resource: Resource) -> None:
+        row, key, data = self._parts(kind, resource)
+        recheck = (lambda: self._exists(row, key, data)) if row.create else None
+        self._post(row, row.create or row.edit, key, data, kind, recheck)
+
+    def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
+        row, key, data = self._parts(kind, resource)
+        if row.partial:
+            keep = {kind.key, "code", *fields, *row.always, *_placeholders(row.edit)}
+            data = {k: v for k, v in data.items() if k in keep}
+        self._post(row, row.edit, key, data, kind)
+
+    def deactivate(self, kind: Kind, key: str) -> None:
+        row = self.row(kind)
+        self._post(row, row.edit, key, {kind.key: key, "active": False}, kind)
+
+    def close(self) -> None:
+        self.transport.close()
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
-        return BY_KIND[kind.name], kind.key_of(resource), _data(kind, resource)
+        return self.row(kind), kind.key_of(resource), _data(kind, resource)
 
     def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
@@ -197,17 +243,19 @@ class RetailCrmAdapter:
                             rename=row.spec_name, recheck=recheck, hide=tuple(sent))
 
 
+def _item_keys(kind: Kind, row: Row, entity: dict[str, Any]) -> list[str]:
+    """The names an answer item may go by in the spec: its code, and for a custom field
+    "ENTITY/CODE" too (the core's key for it)."""
+    code = entity.get(row.api_name(kind.key))
+    if not isinstance(code, str) or not code:
+        return []
+    if kind.name == "custom_fields":
+        return [f"{entity.get('entity')}/{code}", code]
+    return [code]
+
+
 def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
     return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
-
-
-def _unreadable(address: str, problem: str, *, managed: bool) -> None:
-    """A live item crmdeploy cannot read: if the spec manages it, planning from a guess could
-    overwrite it, so stop; otherwise it is left out (it is not crmdeploy's to change)."""
-    if managed:
-        raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
-                           "or leave this resource out of the spec", resource=address)
-    log.warning("%s: left out, crmdeploy cannot read it (%s)", address, problem)
 
 
 def _noted(value: str, sent: list[str]) -> str:

@@ -2,13 +2,14 @@
 
 A row names the endpoints (list, single item, create, edit), the response keys,
 the form field that carries the entity as JSON, paging, and the field-by-field
-mapping between spec names and API names. The adapter and the emulator both
-read these rows, so nothing else branches on a kind's name.
+mapping between spec names and API names. Only the HTTP adapter reads these rows
+(the emulator has its own model of the API, so that a mistake here is refused there).
 
-Facts behind the rows: /work/shared/retailcrm-api.md §1–§4. Fields marked
-"extension" are crmdeploy's own (the real API neither returns nor accepts
-them); the kinds written through extension endpoints are described in
-design.md, "One retailCRM-style API".
+Facts behind the rows: /work/shared/retailcrm-api.md §1–§8 and the official clients
+(retailcrm/api-client-php src/Model/Entity/**, src/ResourceGroup/*). `fields` are only
+ever fields the official models define; a spec field the real API lacks is
+`unreadable` here (a manual step) and sent only by the extension rows. The kinds
+written through extension endpoints are described in design.md, "One retailCRM-style API".
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def same(value: Any) -> Any:
 
 class Write(Enum):
     NATIVE = "native"        # a documented v5 write endpoint
-    EXTENSION = "extension"  # served by crmdeploy's emulator; a real account answers 404
+    EXTENSION = "extension"  # served by crmdeploy's emulator (--extensions); not on a real account
+    MANUAL = "manual"        # no write for the spec's meaning anywhere in the API: the admin UI
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Row:
     kind: str
     form: str                       # form field holding the entity as a JSON string
     edit: str                       # POST path; an upsert unless `create` is set
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...]       # what the entity carries (never a field the official model lacks)
     write: Write = Write.NATIVE
     list: str | None = None         # GET path of every item; None: read one by one via `single`
     items: str = ""                 # response key of the list (an object keyed by code, or an array)
@@ -58,7 +60,10 @@ class Row:
     item: str = ""                  # response key of one item
     create: str | None = None       # POST path of a create that is not idempotent
     partial: bool = True            # an edit may carry only the changed fields
+    always: tuple[str, ...] = ()    # spec fields every edit carries (a dictionary's whole `elements`)
     write_only: tuple[str, ...] = ()  # spec fields a server may never return (secrets)
+    unreadable: tuple[str, ...] = ()  # spec fields this row can neither read nor write (manual)
+    read: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # an answer item → spec-named values
 
     def path(self, template: str, key: str, data: dict[str, Any]) -> str:
         """Fill `{key}` and `{field}` placeholders, each escaped as one path segment."""
@@ -70,6 +75,11 @@ class Row:
 
     def spec_name(self, api_name: str) -> str:
         return next((f.spec for f in self.fields if f.api == api_name), api_name)
+
+    @property
+    def route(self) -> str:
+        """The edit route as `GET /api/credentials` lists the methods a key may call."""
+        return "/api/" + self.edit
 
 
 # --- value converters -------------------------------------------------------------------------
@@ -108,23 +118,67 @@ def secrets_from_api(values: dict[str, Any]) -> dict[str, Sensitive]:
             for k, v in values.items()}
 
 
+def scalar_text(value: Any) -> str:
+    """A custom field's default as the spec writes it: `defaultTyped` is a string, a boolean, a
+    number or a list (multiselect); JSON's `false` is the spec's "false"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ",".join(scalar_text(v) for v in value)
+    return str(value)
+
+
+def custom_field_values(entity: dict[str, Any]) -> dict[str, Any]:
+    """`defaultTyped` is the value; the legacy `default` (deprecated: a number for a dictionary
+    field, `"false"` for a boolean one) is used only when the typed one is absent, and never for a
+    dictionary field, whose legacy default is an element's number, not its code."""
+    typed = entity.get("defaultTyped")
+    if typed is not None and typed != []:
+        return {"default": scalar_text(typed)}
+    legacy = entity.get("default")
+    if legacy is None or legacy == "" or entity.get("type") in ("dictionary", "multiselect_dictionary"):
+        return {"default": None}
+    return {"default": scalar_text(legacy)}
+
+
+# IntegrationModule.integrations keys (api-client-php src/Model/Entity/Integration/Integrations.php).
+MODULE_SECTIONS = {"delivery": "delivery", "telephony": "telephony", "payment": "payment", "store": "marketplace",
+                   "mgTransport": "messenger", "mgBot": "messenger"}
+
+
+def module_values(entity: dict[str, Any]) -> dict[str, Any]:
+    """What a marketplace module says of a spec integration: that it is installed, active, and of
+    what kind. Its name and baseUrl are the module vendor's, not the shop's settings."""
+    sections = entity.get("integrations") if isinstance(entity.get("integrations"), dict) else {}
+    kind = next((MODULE_SECTIONS[s] for s in sections if s in MODULE_SECTIONS), None)
+    return {"code": entity.get("code"), "active": entity.get("active", True), "kind": kind}
+
+
 def f(spec: str, api: str | None = None, to_api: Convert = same, from_api: Convert = same) -> Field:
     return Field(spec, api or camel(spec), to_api, from_api)
 
 
-def reference(kind: str, path: str, items: str, form: str, *fields: Field) -> Row:
+def reference(kind: str, path: str, items: str, form: str, *fields: Field, write: Write = Write.NATIVE) -> Row:
     """A `/reference/*` kind: code-keyed list, upsert by `{code}/edit`, no paging."""
-    return Row(kind, form, f"reference/{path}/{{key}}/edit", fields,
+    return Row(kind, form, f"reference/{path}/{{code}}/edit", fields, write=write,
                list=f"reference/{path}", items=items, keyed=True)
 
 
 CODE, NAME, ACTIVE, ORDERING, DESCRIPTION = f("code"), f("name"), f("active"), f("ordering"), f("description")
 DEFAULTS = (f("default_for_crm"), f("default_for_api"))
+CUSTOM_FIELD_FIELDS = (CODE, NAME, f("entity"), f("type"), f("required"), f("dictionary"), f("in_filter"),
+                       f("in_list"), ORDERING, f("display_area"), f("view_mode"), f("default"))
+USER_GROUP_FIELDS = (CODE, NAME, f("is_manager"), f("is_delivery_men"), f("order_types", "grantedOrderTypes"),
+                     f("delivery_types"))
+INTEGRATION_FIELDS = (CODE, NAME, f("kind"), ACTIVE, f("base_url"), f("settings"),
+                      f("credentials", "credentials", same, secrets_from_api), f("delivery_types"))
 
+# Field names: retailcrm/api-client-php master src/Model/Entity/** (see retailcrm-api.md §2, §8).
 ROWS: tuple[Row, ...] = (
-    Row("status_groups", "statusGroup", "reference/status-groups/{key}/edit",
-        (CODE, NAME, ORDERING, ACTIVE), write=Write.EXTENSION,
-        list="reference/status-groups", items="statusGroups", keyed=True),
+    reference("status_groups", "status-groups", "statusGroups", "statusGroup", CODE, NAME, ORDERING, ACTIVE,
+              write=Write.EXTENSION),
     reference("statuses", "statuses", "statuses", "status", CODE, NAME, f("group"), ORDERING, ACTIVE),
     reference("product_statuses", "product-statuses", "productStatuses", "productStatus",
               CODE, NAME, ORDERING, ACTIVE, f("cancel_status"),
@@ -141,48 +195,57 @@ ROWS: tuple[Row, ...] = (
               CODE, NAME, ACTIVE, ORDERING, *DEFAULTS),
     reference("order_methods", "order-methods", "orderMethods", "orderMethod",
               CODE, NAME, ACTIVE, *DEFAULTS),
-    Row("custom_dictionaries", "customDictionary", "custom-fields/dictionaries/{key}/edit",
+    Row("custom_dictionaries", "customDictionary", "custom-fields/dictionaries/{code}/edit",
         (CODE, NAME, f("elements")),
         list="custom-fields/dictionaries", items="customDictionaries", paged=True,
-        single="custom-fields/dictionaries/{key}", item="customDictionary",
-        create="custom-fields/dictionaries/create"),
-    Row("custom_fields", "customField", "custom-fields/{entity}/{key}/edit",
-        (CODE, NAME, f("entity"), f("type"), f("required"),
-         f("required_at", "requiredAtStatuses"),  # extension: the v5 model has no such field
-         f("dictionary"), f("in_filter"), f("in_list"), ORDERING, f("display_area"),
-         f("view_mode"), f("default")),
+        single="custom-fields/dictionaries/{code}", item="customDictionary",
+        create="custom-fields/dictionaries/create", always=("name", "elements")),
+    Row("custom_fields", "customField", "custom-fields/{entity}/{code}/edit", CUSTOM_FIELD_FIELDS,
         list="custom-fields", items="customFields", paged=True,
-        single="custom-fields/{entity}/{key}", item="customField",
-        create="custom-fields/{entity}/create"),
-    Row("user_groups", "group", "user-groups/{key}/edit",
-        (CODE, NAME, f("is_manager"), f("is_delivery_men"),
-         f("permissions"),  # extension
-         f("order_types", "grantedOrderTypes"), f("delivery_types")),
-        write=Write.EXTENSION, list="user-groups", items="groups", paged=True),
+        single="custom-fields/{entity}/{code}", item="customField",
+        create="custom-fields/{entity}/create", always=("name", "type"),
+        unreadable=("required_at",), read=custom_field_values),  # no such field in the v5 model
+    Row("user_groups", "group", "user-groups/{code}/edit", USER_GROUP_FIELDS,
+        write=Write.EXTENSION, list="user-groups", items="groups", paged=True,
+        unreadable=("permissions",)),  # the v5 Group has no permissions
     Row("users", "user", "users/{key}/edit",
         (f("email"), f("first_name"), f("last_name"), f("patronymic"), f("position"), f("phone"),
          ACTIVE, f("is_admin"), f("is_manager"), f("groups", "groups", codes_to_refs, refs_to_codes)),
         write=Write.EXTENSION, list="users", items="users", paged=True),
-    Row("templates", "template", "templates/{key}/edit",
+    Row("templates", "template", "templates/{code}/edit",
         (CODE, NAME, f("channel"), f("subject"), f("body"), ACTIVE),
         write=Write.EXTENSION, list="templates", items="templates", ext_list=True),
-    Row("triggers", "trigger", "triggers/{key}/edit",
+    Row("triggers", "trigger", "triggers/{code}/edit",
         (CODE, NAME, f("event"),
          f("conditions", "conditions", keys_with(camel), keys_with(snake)),
          f("actions", "actions", keys_with(camel), keys_with(snake)), ACTIVE),
         write=Write.EXTENSION, list="triggers", items="triggers", ext_list=True),
-    Row("integrations", "integrationModule", "integration-modules/{key}/edit",
-        (CODE, NAME, f("kind"), ACTIVE, f("base_url"), f("settings"),
-         f("credentials", "credentials", same, secrets_from_api), f("delivery_types")),
-        # The real API reads modules only one by one; the list is an extension (one request for
-        # all of them) and the adapter falls back to one by one where a server lacks it.
-        list="integration-modules", items="integrationModules", ext_list=True,
-        single="integration-modules/{key}", item="integrationModule",
-        partial=False, write_only=("credentials",)),
+    # A real account: `integration-modules/{code}` is a marketplace module (no list route, and no
+    # field for a shop's login to the service behind it); it is read one by one for the spec's
+    # integrations, and everything but "installed and active" is a manual step.
+    Row("integrations", "integrationModule", "integration-modules/{code}/edit", (CODE, ACTIVE, f("kind")),
+        write=Write.MANUAL, single="integration-modules/{code}", item="integrationModule", write_only=("kind",),
+        unreadable=("name", "base_url", "settings", "credentials", "delivery_types"), read=module_values),
 )
 
-BY_KIND: dict[str, Row] = {row.kind: row for row in ROWS}
+# The extension surface (`crmdeploy mock-server --extensions`): what the real API does not define
+# travels on routes of its own, never as extra fields of a native endpoint.
+EXTENSION_ROWS: dict[str, Row] = {
+    "custom_fields": Row("custom_fields", "customField", "crmdeploy/custom-fields/{entity}/{code}/edit",
+                         (*CUSTOM_FIELD_FIELDS, f("required_at", "requiredAtStatuses")), write=Write.EXTENSION,
+                         list="crmdeploy/custom-fields", items="customFields", paged=True, ext_list=True,
+                         single="custom-fields/{entity}/{code}", item="customField",
+                         create="crmdeploy/custom-fields/{entity}/create", always=("name", "type"),
+                         read=custom_field_values),
+    "user_groups": Row("user_groups", "group", "user-groups/{code}/edit", (*USER_GROUP_FIELDS, f("permissions")),
+                       write=Write.EXTENSION, list="crmdeploy/user-groups", items="groups", paged=True,
+                       ext_list=True),
+    "integrations": Row("integrations", "integration", "crmdeploy/integrations/{code}/edit", INTEGRATION_FIELDS,
+                        write=Write.EXTENSION, list="crmdeploy/integrations", items="integrations",
+                        ext_list=True, partial=False, write_only=("credentials",)),
+}
 
+BY_KIND: dict[str, Row] = {row.kind: row for row in ROWS}
 
 def to_api(row: Row, data: dict[str, Any], secret: Callable[[Sensitive], str]) -> dict[str, Any]:
     """Spec-named values → the API's entity. `secret` decides what a Sensitive becomes on the wire."""
@@ -192,8 +255,10 @@ def to_api(row: Row, data: dict[str, Any], secret: Callable[[Sensitive], str]) -
 
 def from_api(row: Row, entity: dict[str, Any]) -> dict[str, Any]:
     """The API's entity → spec-named values; fields the table does not name are ignored."""
-    return {fld.spec: fld.from_api(entity[fld.api]) for fld in row.fields
-            if entity.get(fld.api) is not None}
+    found = {fld.spec: fld.from_api(entity[fld.api]) for fld in row.fields if entity.get(fld.api) is not None}
+    if row.read is not None:
+        found.update(row.read(entity))
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def _secrets(value: Any, secret: Callable[[Sensitive], str]) -> Any:

@@ -104,10 +104,10 @@ class Transport:
              hide: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
         """One request, no retry: the answer's body, or the error it means."""
         self.limiter.wait()
-        endpoint = f"{method} /api/v5/{path}"
+        endpoint = f"{method} {api_path(path)}"
         deadline = Deadline(self.deadline)
         try:
-            with deadline, self.session.request(method, f"{self.base_url}/api/v5/{path}", timeout=self.timeout,
+            with deadline, self.session.request(method, self.base_url + api_path(path), timeout=self.timeout,
                                                 stream=True, allow_redirects=False, **kwargs) as response:
                 raw = answers.read_capped(response, self.max_body, endpoint, resource)
         except requests.RequestException as exc:
@@ -116,7 +116,7 @@ class Transport:
             raise from_exception(exc, url=self.base_url, resource=resource, key=self.key) from None
         if deadline.expired:  # an answer that ends with the connection may look whole when cut
             raise self._too_slow(endpoint, resource)
-        log.debug("%s /api/v5/%s -> %s", method, path, response.status_code)
+        log.debug("%s %s -> %s", method, api_path(path), response.status_code)
         return self._checked(response, raw, endpoint, resource, rename, (self.key, *hide))
 
     def _too_slow(self, endpoint: str, resource: str) -> TransientError:
@@ -161,6 +161,11 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def api_path(path: str) -> str:
+    """A v5 method's path (`reference/statuses`) or an unversioned one (`/api/credentials`)."""
+    return path if path.startswith("/") else f"/api/v5/{path}"
 
 
 def _session(connections: int) -> requests.Session:

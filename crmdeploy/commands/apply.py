@@ -23,7 +23,8 @@ from ._common import (
     guard,
     target_or_default,
 )
-from .fleet import AllOpt, ProjectOpt, TargetsOpt, VarOpt, apply_folder, apply_many, is_plan_folder, many, single, spec_source
+from .fleet import (AllOpt, ProjectOpt, TargetsOpt, VarOpt, apply_folder, apply_many, is_plan_folder, many, single,
+                    spec_source)
 
 
 def apply(
@@ -60,7 +61,7 @@ def apply(
     shared = {"force": force, "force_unlock": force_unlock, "journal": journal,
               "adapter_options": {"insecure": insecure, "parallelism": parallelism}}
     if many(all_targets, targets) and not (spec is not None and is_plan_folder(spec)):
-        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, options=options, **shared))
+        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options, **shared))
     if spec is not None and is_plan_folder(spec):
         raise typer.Exit(apply_folder(spec, project, targets, **shared))
     with guard():

@@ -51,14 +51,17 @@ def project_of(given: Path | None, *, needed: bool = False) -> Any:
     path = find(given)
     if path is None:
         if needed:
-            raise UsageError(f"--all and --targets need a project file: {PROJECT_FILE} in this folder, or --project FILE")
+            raise UsageError(f"--all and --targets need a project file: {PROJECT_FILE} in this folder, "
+                             "or --project FILE")
         return None
     return load_project(path)
 
 
-def selected(project: Any, all_targets: bool, targets: str | None) -> list[Any]:
+def selected(project: Any, all_targets: bool, targets: str | None, target: str | None = None) -> list[Any]:
     if all_targets and targets:
         raise UsageError("give --all or --targets, not both")
+    if target:
+        raise UsageError("-t names one target; --all and --targets take theirs from the project file")
     names = [n.strip() for n in (targets or "").split(",") if n.strip()]
     return project.select(None if all_targets else names)
 
@@ -121,14 +124,14 @@ def report(results: list[Any], fmt: Format, columns: tuple[str, ...]) -> int:
 
 
 def plan_many(project_file: Path | None, all_targets: bool, targets: str | None, fmt: Format,
-              var: list[str] | None, **options: Any) -> int:
+              var: list[str] | None, target: str | None = None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import PLAN_COLUMNS, plan_one
 
     with guard(fmt):
         run = run_options(var, fmt=fmt.value, **options)
-        chosen = selected(project_of(project_file, needed=True), all_targets, targets)
-        results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name)
+        chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
+        results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     code = report(results, fmt, PLAN_COLUMNS)
     if run.out is not None:
         saved = [r.name for r in results if (run.out / f"{r.name}.json").exists()]
@@ -137,15 +140,15 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
 
 
 def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool,
-               var: list[str] | None, **options: Any) -> int:
+               var: list[str] | None, target: str | None = None, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import APPLY_COLUMNS, apply_one
 
     with guard():
         run = run_options(var, **options)
-        chosen = selected(project_of(project_file, needed=True), all_targets, targets)
+        chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
-        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name)
+        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     return report(results, Format.text, APPLY_COLUMNS)
 
 
@@ -164,7 +167,8 @@ def apply_folder(folder: Path, project_file: Path | None, targets: str | None, *
         run = run_options(None, **options)
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
         items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
-        results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name)
+        results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name,
+                          url=lambda item: item.target.url)
     code = report(results, Format.text, APPLY_COLUMNS)
     if code != EXIT_OK:
         failed = [r.name for r in results if r.code != EXIT_OK]

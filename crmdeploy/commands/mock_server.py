@@ -34,9 +34,10 @@ def mock_server(
     latency_ms: Annotated[int, typer.Option(help="Delay added to every request.", min=0)] = 0,
     seed: Annotated[Optional[int], typer.Option(help="Seed for the faults, to repeat a run exactly.",
                                                 show_default=False)] = None,
-    extensions: Annotated[bool, typer.Option(help="Serve crmdeploy's endpoints for what the real API "
-                                                  "cannot write; --no-extensions behaves like a real "
-                                                  "account.")] = True,
+    extensions: Annotated[bool, typer.Option(help="Also serve crmdeploy's extension endpoints (status groups, "
+                                                  "users, user groups, templates, triggers, integration "
+                                                  "settings, required_at, permissions). Without it the "
+                                                  "emulator serves exactly what a real account serves.")] = False,
 ) -> None:
     """Run a retailCRM-compatible API v5 server (the emulator) for trying crmdeploy and for tests.
 

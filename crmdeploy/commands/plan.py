@@ -51,7 +51,7 @@ def plan(
 
     options = deploy_options(prune, only, exclude)
     if many(all_targets, targets):
-        raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, options=options, force=force,
+        raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, target, options=options, force=force,
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
                                    detailed=detailed_exitcode, out=out))
     with guard(fmt):

@@ -20,15 +20,15 @@ from .grammar import Names
 from .grid import Found
 from .words import Enum, enum_labels, enum_value, integer, money, norm, translit, unique, yes_no
 
-TITLES = {  # a resource in words, and the tab where it is declared
-    "status_groups": ("группа статусов", "Статусы"), "statuses": ("статус заказа", "Статусы"),
-    "payment_statuses": ("статус оплаты", "Статусы"), "payment_types": ("тип оплаты", "Статусы"),
-    "delivery_types": ("тип доставки", "Статусы"), "product_statuses": ("статус товара", "Статусы"),
-    "order_types": ("тип заказа", "Заказы"), "order_methods": ("способ оформления", "Заказы"),
-    "custom_dictionaries": ("справочник", "Справочники"), "custom_fields": ("поле", "Поля"),
-    "user_groups": ("группа пользователей", "Доступы"), "users": ("пользователь", "Пользователи"),
-    "templates": ("шаблон", "Коммуникации"), "triggers": ("триггер", "Статусы"),
-    "integrations": ("интеграция", "Интеграции"),
+TITLES = {  # a resource in words, the tab where it is declared, the ending of «не найден…»
+    "status_groups": ("группа статусов", "Статусы", "а"), "statuses": ("статус заказа", "Статусы", ""),
+    "payment_statuses": ("статус оплаты", "Статусы", ""), "payment_types": ("тип оплаты", "Статусы", ""),
+    "delivery_types": ("тип доставки", "Статусы", ""), "product_statuses": ("статус товара", "Статусы", ""),
+    "order_types": ("тип заказа", "Заказы", ""), "order_methods": ("способ оформления", "Заказы", ""),
+    "custom_dictionaries": ("справочник", "Справочники", ""), "custom_fields": ("поле", "Поля", "о"),
+    "user_groups": ("группа пользователей", "Доступы", "а"), "users": ("пользователь", "Пользователи", ""),
+    "templates": ("шаблон", "Коммуникации", ""), "triggers": ("триггер", "Статусы", ""),
+    "integrations": ("интеграция", "Интеграции", "а"),
 }
 
 
@@ -163,7 +163,7 @@ class Book:
         key = self.names.resolve(ref.kind, text_)
         if key is not None:
             return key
-        what, tab = TITLES[ref.kind]
+        what, tab, ending = TITLES[ref.kind]
         known = self.names.known(ref.kind)
         if norm(text_) in self.names.by_name.get(ref.kind, {}):
             message = f"«{text_}» — так называются несколько ({what}): напишите код"
@@ -171,7 +171,7 @@ class Book:
             close = difflib.get_close_matches(text_, known, n=1, cutoff=0.6)
             hint = f"может быть, «{close[0]}»?" if close else \
                 f"есть: {', '.join(known[:8])}" if known else "там пока ничего нет"
-            message = f"{what} «{text_}» не найден(а) на вкладке {tab}: напишите название оттуда ({hint})"
+            message = f"{what} «{text_}» не найден{ending} на вкладке {tab}: напишите название оттуда ({hint})"
         self.error(ref.where, ref.header, message)
         return None
 

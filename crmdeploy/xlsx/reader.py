@@ -56,7 +56,8 @@ def read_workbook(path: Path) -> Imported:
     try:
         spec = validate_document(document)
     except SpecError as exc:
-        raise SpecError([_russian(p) for p in exc.problems]) from None
+        headers = _headers(book)
+        raise SpecError([_russian(p, headers) for p in exc.problems]) from None
     return Imported(spec, _sorted(book.warnings))
 
 
@@ -311,10 +312,36 @@ def _collect_secrets(document: Document, path: tuple, value: Any) -> None:
             _collect_secrets(document, path + (k,), v)
 
 
-def _russian(problem: Problem) -> Problem:
-    message = {"required field is missing": "не заполнено обязательное поле"}.get(problem.message, problem.message)
-    return Problem(problem.location, problem.field, f"{message} — исправьте значение в этой ячейке"
-                   if message == problem.message else message)
+def _headers(book: Book) -> dict[str, str]:
+    """`statuses[3].name` → the header of the column it was read from."""
+    found = {}
+    for kind, recs in [*book.records.items(), ("access_notes", book.access)]:
+        for i, rec in enumerate(recs):
+            found.update({dotted((kind, i, *path)): header for path, header in rec.headers.items() if header})
+    return found
+
+
+TRANSLATED = (
+    (re.compile(r'^duplicate .+? "(.+)" \(first defined at (.+)\)$'), r"«\1» уже есть: \2 — оставьте одну строку"),
+    (re.compile(r"^required field is missing$"), "не заполнено — допишите значение"),
+    (re.compile(r"^must be an email address (.*)$"), r"напишите адрес почты \1"),
+    (re.compile(r"^must be letters, digits.*?(\(сейчас .*\))?$"),
+     r"код: только латинские буквы, цифры, «-», «_» и «.» \1 — или оставьте ячейку пустой"),
+)
+
+
+def _russian(problem: Problem, headers: dict[str, str]) -> Problem:
+    """A check of the loader, in the workbook's words: the column's header, and Russian."""
+    field_ = problem.field
+    for end in range(len(field_), 0, -1):
+        if field_[:end] in headers and (end == len(field_) or field_[end] in ".["):
+            field_ = headers[field_[:end]] + field_[end:]
+            break
+    message = problem.message.replace("(got ", "(сейчас ")
+    for pattern, russian in TRANSLATED:
+        if pattern.match(message):
+            return Problem(problem.location, field_, pattern.sub(russian, message).replace("  ", " "))
+    return Problem(problem.location, field_, f"значение не подходит: {message}")
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
