@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crmdeploy.adapter import Capability
+from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, Kind
 from crmdeploy.spec.base import Resource, iter_refs
@@ -31,11 +31,10 @@ class MockAdapter:
         path = url.removeprefix("mock://")
         return cls(Store(Path(path) if path else None), url)
 
-    def capability(self, kind: Kind) -> Capability:
-        return Capability.WRITE
-
-    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource]:
-        return [kind.model.model_validate(record) for record in self.store.records(kind.name)]
+    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
+        """Everything, always writable: the mock supports every kind and field (no manual fields)."""
+        return Live([kind.model.model_validate(record) for record in self.store.records(kind.name)],
+                    Capability.WRITE)
 
     def create(self, kind: Kind, resource: Resource) -> None:
         key = kind.key_of(resource)

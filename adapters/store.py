@@ -22,7 +22,7 @@ from crmdeploy.secrets import Sensitive, map_leaves
 from . import durable
 
 FORMAT = "crmdeploy-mock"
-VERSION = 1
+VERSION = 2          # 2: custom fields keyed "ENTITY/CODE"; a version 1 file is migrated on load
 SECRET_TAG = "$sensitive"
 
 
@@ -41,6 +41,7 @@ class Store:
         self.dirty = False
         self.broken = False     # a write failed to reach the disk: nothing more is saved
         self.log: durable.WriteLog | None = None
+        self.migrated = False   # loaded from a version 1 file: its write log keys fields by code
         if self.path is not None:
             if self.path.exists():
                 self._load(self.path)
@@ -56,10 +57,16 @@ class Store:
         except (OSError, ValueError, RecursionError) as exc:
             reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise StateError(f"{path}: not a readable mock state file ({reason})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file")
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") not in (1, VERSION):
+            found = data.get("version") if isinstance(data, dict) and data.get("format") == FORMAT else None
+            detail = f" (it is version {found}: written by a newer crmdeploy?)" if found is not None else ""
+            raise StateError(f"{path}: not a {FORMAT} v{VERSION} state file{detail}")
         if problem := _schema_problem(data):
             raise StateError(f"{path}: a damaged {FORMAT} state file ({problem})")
+        if data["version"] == 1:
+            data = migrate_v1(data, path)
+            self.migrated = True
+            self.dirty = True   # compacted as version 2 when the adapter closes
         self.resources = data.get("resources", {})
         self.writes = int(data.get("writes", 0))
         self.usage = data.get("usage", {})
@@ -72,7 +79,10 @@ class Store:
                 kind, key, orders = entry["usage"]
                 self.usage.setdefault(kind, {})[key] = int(orders)
             else:
-                self.resources.setdefault(entry["kind"], {})[entry["key"]] = entry["record"]
+                key = entry["key"]
+                if self.migrated and entry["kind"] == "custom_fields" and "/" not in key:
+                    key = f"{entry['record'].get('entity', 'order')}/{key}"
+                self.resources.setdefault(entry["kind"], {})[key] = entry["record"]
                 self.writes += 1
         except (KeyError, TypeError, ValueError):
             raise StateError(f"{durable.log_path(self.path)}: not a write-log entry") from None
@@ -159,6 +169,28 @@ def _schema_problem(data: dict[str, Any]) -> str | None:
         if not isinstance(data.get(name, 0), int) or isinstance(data.get(name, 0), bool):
             return f'"{name}" is not a number'
     return None
+
+
+def migrate_v1(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Version 1 keyed a custom field by its code alone; version 2 by "ENTITY/CODE"."""
+    fields = data.get("resources", {}).get("custom_fields", {})
+    if not isinstance(fields, dict):
+        raise StateError(f"{path}: custom_fields is not a mapping of records")
+    moved: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
+    for code, record in fields.items():
+        if not isinstance(record, dict):
+            raise StateError(f"{path}: custom_fields.{code} is not a record")
+        key = f"{record.get('entity', 'order')}/{record.get('code', code)}"
+        if key in moved:  # version 1 could not hold two of them, so this is a damaged file
+            raise StateError(f"{path}: custom field {key} appears twice")
+        moved[key], renamed[code] = record, key
+    usage = data.get("usage", {}).get("custom_fields")
+    if isinstance(usage, dict):
+        data["usage"]["custom_fields"] = {renamed.get(k, k): v for k, v in usage.items()}
+    if fields:
+        data["resources"]["custom_fields"] = moved
+    return {**data, "version": VERSION}
 
 
 def encode(value: Any) -> Any:

@@ -26,7 +26,7 @@ from .plan import Action, Plan
 from .progress import Tick
 from .registry import identity, open_target
 from .reversibility import annotate
-from .run import make_plan, read_live
+from .run import Reads, capabilities_of, make_plan, read_live, resources_of
 from .safety import Violation, enforce, violations
 from .selection import parse_all, select
 from .spec.base import Resource
@@ -56,6 +56,11 @@ class Planned:
     capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
     safety: Safety
     desired: Mapping[str, list[Resource]] = field(default_factory=dict)
+    reads: Reads = field(default_factory=dict)   # the whole read: manual fields, warnings
+
+    @classmethod
+    def of(cls, plan: Plan, reads: Reads, safety: Safety, desired: Mapping[str, list[Resource]]) -> Planned:
+        return cls(plan, resources_of(reads), capabilities_of(reads), safety, desired, reads)
 
     @cached_property
     def fingerprint(self) -> Fingerprint:
@@ -75,17 +80,13 @@ class Planned:
         enforce(self.violations(), force=force)
 
 
-def _capabilities(adapter: Adapter) -> dict[str, str]:
-    return {k.name: adapter.capability(k).name.lower() for k in KINDS}
-
-
 def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-    live = read_live(adapter, desired)
-    full = make_plan(loaded, adapter, prune=options.prune, live=live)
+    reads = read_live(adapter, desired)
+    full = make_plan(loaded, adapter, prune=options.prune, live=reads)
     plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
-    return Planned(plan, live, _capabilities(adapter), loaded.spec.safety, desired)
+    return Planned.of(plan, reads, loaded.spec.safety, desired)
 
 
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
@@ -100,11 +101,10 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
-    live = read_live(adapter, desired)
-    planned = Planned(saved.plan, live, _capabilities(adapter), saved.safety, desired)
+    planned = Planned.of(saved.plan, read_live(adapter, desired), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
-    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in live.items()}
+    by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in planned.live.items()}
     if unseen := savedplan.undisplayed(saved, by_key):
         raise SavedPlanError(f"{saved.source}: the plan would write what it does not show, so it is refused:\n"
                              + "\n".join(f"  {line}" for line in unseen[:MAX_LISTED]) + "\nMake a new plan.")

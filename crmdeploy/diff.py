@@ -9,10 +9,14 @@ from .plan import Action, Change, FieldDiff
 from .spec.base import Resource
 
 
-def diff_resource(kind: Kind, desired: Resource, live: Resource | None) -> tuple[FieldDiff, ...]:
-    """Fields the spec sets that differ from live; a field the spec leaves unset is not managed."""
+def diff_resource(kind: Kind, desired: Resource, live: Resource | None,
+                  skip: frozenset[str] = frozenset()) -> tuple[FieldDiff, ...]:
+    """Fields the spec sets that differ from live; a field the spec leaves unset is not managed,
+    nor is one in `skip` (a field the target can neither write nor read back)."""
     diffs = []
     for name in kind.compared_fields:
+        if name in skip:
+            continue
         new = getattr(desired, name)
         old = getattr(live, name) if live is not None else None
         if new is not None and new != old:
@@ -21,8 +25,11 @@ def diff_resource(kind: Kind, desired: Resource, live: Resource | None) -> tuple
 
 
 def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] | None,
-              *, writable: bool = True, prune: bool = False) -> list[Change]:
-    """Changes for one kind. `live=None` means the target cannot read this kind."""
+              *, writable: bool = True, prune: bool = False,
+              manual_fields: frozenset[str] = frozenset()) -> list[Change]:
+    """Changes for one kind. `live=None` means the target cannot read this kind; `manual_fields`
+    are fields it can neither write nor read back: never compared, never sent, each one the spec
+    sets is a manual step of its own."""
     live_by_key = {kind.key_of(r): r for r in live or ()}
     wanted: set[str] = set()
     changes: list[Change] = []
@@ -30,7 +37,16 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
         key = kind.key_of(resource)
         wanted.add(key)
         current = live_by_key.get(key)
-        fields = diff_resource(kind, resource, current)
+        if live is not None and manual_fields:
+            manual = tuple(f for f in kind.compared_fields if f in manual_fields and getattr(resource, f) is not None)
+            changes += [Change(kind.name, key, Action.MANUAL, (FieldDiff(f, None, getattr(resource, f)),),
+                               resource, intent=Action.UPDATE, step=f,
+                               note=f'set "{f}" in the admin UI: the target\'s API can neither write nor read it')
+                        for f in manual]
+            fields = diff_resource(kind, resource, current, skip=manual_fields)
+            resource = resource.model_copy(update={f: None for f in manual}) if manual else resource
+        else:
+            fields = diff_resource(kind, resource, current)
         if live is None:
             changes.append(Change(kind.name, key, Action.MANUAL, fields, resource, intent=Action.CREATE,
                                   note="the target cannot read this; make sure it exists in the admin UI"))
@@ -63,9 +79,12 @@ def _leftover(kind: Kind, key: str, resource: Resource, *, writable: bool, prune
 
 
 def diff_all(desired: Mapping[str, list[Resource]], live: Mapping[str, list[Resource] | None],
-             writable: set[str], *, prune: bool = False, kinds: Iterable[Kind] = KINDS) -> list[Change]:
+             writable: set[str], *, prune: bool = False, kinds: Iterable[Kind] = KINDS,
+             manual_fields: Mapping[str, frozenset[str]] | None = None) -> list[Change]:
     changes: list[Change] = []
+    manual_fields = manual_fields or {}
     for kind in kinds:
         changes += diff_kind(kind, desired.get(kind.name, []), live.get(kind.name),
-                             writable=kind.name in writable, prune=prune)
+                             writable=kind.name in writable, prune=prune,
+                             manual_fields=manual_fields.get(kind.name, frozenset()))
     return changes

@@ -7,6 +7,7 @@ placeholders whose variables the user sets).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from .kinds import BY_NAME, KINDS, ORDER, Kind
 from .spec.base import Resource
 from .spec.root import Spec, SpecBase, check_spec
 from .yamlpos import dotted
+
+log = logging.getLogger(__name__)
 
 # Kinds that read best grouped under a parent resource: (field, parent kind).
 GROUPED_BY: dict[str, tuple[str, str]] = {"statuses": ("group", "status_groups")}
@@ -25,6 +28,7 @@ class Exported:
     spec: SpecBase
     unreadable: list[str] = field(default_factory=list)   # kinds the target cannot read
     problems: list[str] = field(default_factory=list)     # what `validate` will say about the result
+    warnings: list[str] = field(default_factory=list)     # what the target said while being read
 
     @property
     def total(self) -> int:
@@ -35,17 +39,21 @@ def export_spec(adapter: Adapter) -> Exported:
     """One fetch per kind; resources sorted so the same CRM always exports the same text."""
     lists: dict[str, list[Resource]] = {}
     unreadable: list[str] = []
+    warnings: list[str] = []
     for kind in KINDS:
         live = adapter.fetch(kind)
-        if live is None:
+        for warning in live.warnings:
+            log.warning("%s", warning)
+            warnings.append(warning)
+        if live.resources is None:
             unreadable.append(kind.name)
-        lists[kind.name] = live or []
+        lists[kind.name] = live.resources or []
     for name in ORDER:  # dependency order: a parent kind is sorted before its children
         kind = BY_NAME[name]
         lists[name] = sorted(lists[name], key=lambda r, k=kind: _sort_key(k, r, lists))
     spec = Spec(**lists)
     problems = [f"{dotted(f.loc)}: {f.message}" for f in check_spec(spec)]
-    return Exported(spec, unreadable, problems)
+    return Exported(spec, unreadable, problems, warnings)
 
 
 def _sort_key(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) -> tuple:

@@ -23,6 +23,8 @@ from .plan import Action, Change, plain
 from .spec.base import Resource
 from .statedir import now
 
+VERSION = 2   # 2: custom fields keyed "ENTITY/CODE"; lines without "format_version" are version 1
+
 
 def after_state(change: Change, before: dict[str, Any] | None) -> dict[str, Any]:
     """The resource as the write leaves it, by the plan's own account (secrets masked)."""
@@ -44,6 +46,7 @@ class Journal:
                      for kind, resources in live.items()}
         self._lock = threading.Lock()
         self._prepare()
+        migrate(self.path)   # an older journal is migrated before the first line is added
 
     def _prepare(self) -> None:
         """Fail before the first write if the journal cannot be written; start on a fresh line
@@ -65,7 +68,7 @@ class Journal:
         current = self.live.get(change.kind, {}).get(change.key)
         before = plain(current) if current is not None else None
         applied = outcome.status is Status.APPLIED
-        entry = {"time": now(), "target": self.target, "kind": change.kind, "key": change.key,
+        entry = {"format_version": VERSION, "time": now(), "target": self.target, "kind": change.kind, "key": change.key,
                  "action": change.action.value, "result": outcome.status.value,
                  "before": before, "after": after_state(change, before) if applied else before}
         if outcome.message:
@@ -87,3 +90,41 @@ class Journal:
                 raise JournalError(f"{self.path}: cannot write the journal ({exc.strerror or exc}); "
                                    f"stopped after {outcome.change.address}, which was "
                                    f"{outcome.status.value}") from None
+
+
+def migrate(path: Path) -> bool:
+    """Rewrite a journal that has version 1 lines (custom fields keyed by code alone) as version 2,
+    in place and atomically; the apply holding the target's lock is the only writer. True if it did."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise JournalError(f"{path}: cannot read the journal ({exc.strerror or exc}); nothing was applied") from None
+    lines, changed = [], False
+    for raw in text.splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            entry = None   # a line torn by a crash stays as it is, on a line of its own
+        if isinstance(entry, dict) and "format_version" not in entry and "kind" in entry:
+            raw = json.dumps(_line_v1_to_v2(entry), ensure_ascii=False, sort_keys=True)
+            changed = True
+        lines.append(raw)
+    if changed:
+        tmp = path.with_name(path.name + ".migrating")
+        try:
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise JournalError(f"{path}: cannot migrate the journal to format {VERSION} "
+                               f"({exc.strerror or exc}); nothing was applied") from None
+    return changed
+
+
+def _line_v1_to_v2(entry: dict[str, Any]) -> dict[str, Any]:
+    if entry.get("kind") == "custom_fields" and "/" not in str(entry.get("key", "")):
+        record = entry.get("after") or entry.get("before") or {}
+        entry = {**entry, "key": f"{record.get('entity', 'order')}/{entry.get('key')}"}
+    return {**entry, "format_version": VERSION}

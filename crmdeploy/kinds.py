@@ -25,6 +25,9 @@ class Kind:
     title: str                     # one resource in words, e.g. "order status"
     key: str = "code"
     spec_only: frozenset[str] = field(default_factory=frozenset)  # kept in the spec, never sent
+    # A field that, with `key`, identifies a resource: a custom field is one per (entity, code),
+    # so its key is "ENTITY/CODE" (e.g. "order/vin"; a code never holds "/").
+    scope: str | None = None
 
     @cached_property
     def depends_on(self) -> frozenset[str]:
@@ -32,14 +35,34 @@ class Kind:
 
     @cached_property
     def compared_fields(self) -> tuple[str, ...]:
-        return tuple(f for f in self.model.model_fields if f != self.key and f not in self.spec_only)
+        return tuple(f for f in self.model.model_fields
+                     if f not in (self.key, self.scope) and f not in self.spec_only)
 
     @cached_property
     def can_deactivate(self) -> bool:
         return "active" in self.model.model_fields
 
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """The fields that make up the key, in key order."""
+        return (self.key,) if self.scope is None else (self.scope, self.key)
+
     def key_of(self, resource: Resource) -> str:
-        return getattr(resource, self.key)
+        """The resource's key: its code (users: email), or "ENTITY/CODE" for a scoped kind."""
+        return self.key_from({name: getattr(resource, name) for name in self.identity})
+
+    def key_from(self, values: dict) -> str:
+        """The key of the resource whose identity fields are `values` (spec-named)."""
+        if self.scope is None:
+            return str(values[self.key])
+        return f"{values[self.scope]}/{values[self.key]}"
+
+    def key_parts(self, key: str) -> dict[str, str]:
+        """A key back into its identity fields: "order/vin" -> {"entity": "order", "code": "vin"}."""
+        if self.scope is None:
+            return {self.key: key}
+        scope, _, code = key.partition("/")
+        return {self.scope: scope, self.key: code}
 
 
 KINDS: tuple[Kind, ...] = (
@@ -52,7 +75,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("order_types", OrderType, "order type"),
     Kind("order_methods", OrderMethod, "order method"),
     Kind("custom_dictionaries", CustomDictionary, "custom dictionary"),
-    Kind("custom_fields", CustomField, "custom field"),
+    Kind("custom_fields", CustomField, "custom field", scope="entity"),
     Kind("user_groups", UserGroup, "user group", spec_only=frozenset({"comment"})),
     Kind("users", User, "user", key="email", spec_only=frozenset({"comment"})),
     Kind("templates", Template, "message template", spec_only=frozenset({"comment"})),

@@ -60,8 +60,11 @@ def key_of(kind: Kind, data: Any) -> str | None:
     """The key of a resource still as YAML data, or None when its key fields are missing."""
     if not isinstance(data, dict):
         return None
+    values = {str(k): v for k, v in data.items()}
+    if kind.scope is not None and kind.scope not in values:  # a custom field's entity defaults to "order"
+        values[kind.scope] = kind.model.model_fields[kind.scope].default
     try:
-        key = kind.key_of(SimpleNamespace(**{str(k): v for k, v in data.items()}))
+        key = kind.key_of(SimpleNamespace(**values))
     except (AttributeError, TypeError):
         return None
     return key if isinstance(key, str) else None

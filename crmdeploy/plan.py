@@ -18,7 +18,7 @@ from .kinds import BY_NAME, ORDER
 from .secrets import MASK, Sensitive, map_leaves
 from .spec.base import Resource
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: custom fields keyed "ENTITY/CODE"; field-level manual steps
 
 
 class Action(str, Enum):
@@ -55,18 +55,22 @@ class Change:
     intent: Action | None = None       # for manual: the write a person makes in the admin UI
     reversible: bool | None = None     # None until reversibility.annotate has judged it
     warnings: tuple[str, ...] = ()     # what a reviewer must know: irreversible, in use, ...
+    step: str = ""                     # a manual step about one field only (e.g. "required_at")
 
     @property
     def address(self) -> str:
-        return f"{self.kind}.{self.key}"
+        """`kind.key`, or `kind.key:field` for a manual step about one field."""
+        return f"{self.kind}.{self.key}" + (f":{self.step}" if self.step else "")
 
     def sort_key(self) -> tuple:
-        return (_KIND_POSITION[self.kind], ACTION_ORDER[self.action], self.key)
+        return (_KIND_POSITION[self.kind], ACTION_ORDER[self.action], self.key, self.step)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "key": self.key, "action": self.action.value}
         if self.intent:
             data["intent"] = self.intent.value
+        if self.step:
+            data["step"] = self.step
         if self.note:
             data["note"] = self.note
         if self.reversible is not None:

@@ -37,7 +37,7 @@ from .statedir import now
 KEY_ENV = "CRMDEPLOY_PLAN_KEY"
 SIGNATURE_PREFIX = "hmac-sha256:"
 FORMAT = "crmdeploy-plan"
-VERSION = 1
+VERSION = 2   # 2: custom fields keyed "ENTITY/CODE" (1 keyed them by code alone)
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,10 @@ def read(path: Path) -> SavedPlan:
         raise SavedPlanError(f"{path}: cannot read the plan file ({exc})") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise SavedPlanError(f"{path}: not a crmdeploy plan file")
+    if body.get("format_version") == 1:
+        raise SavedPlanError(f"{path}: a plan file made by an earlier crmdeploy (plan format 1, which keyed "
+                             "custom fields by code alone); it cannot be applied by this version: "
+                             "make a new plan with `crmdeploy plan --out`")
     if body.get("format_version") != VERSION:
         raise SavedPlanError(f"{path}: a plan file of format version {body.get('format_version')}; "
                              f"this crmdeploy reads version {VERSION}")
@@ -221,7 +225,7 @@ def _rebuild(data: dict[str, Any]) -> Change:
                    for f in data["fields"])
     intent = Action(data["intent"]) if data.get("intent") else None
     return Change(kind.name, data["key"], Action(data["action"]), fields, resource, data.get("note", ""),
-                  intent, data.get("reversible"), tuple(data.get("warnings", ())))
+                  intent, data.get("reversible"), tuple(data.get("warnings", ())), data.get("step", ""))
 
 
 def _require_secrets(path: Path, changes: tuple[Change, ...]) -> None:

@@ -186,7 +186,7 @@ def compare_targets(a: ProjectTarget, b: ProjectTarget, adapter_options: Mapping
 
     from .compare import compare
     from .registry import open_target
-    from .run import read_live
+    from .run import read_live, resources_of
 
     exclusive = a.keyed and b.keyed
     options = [t.key_options(exclusive=exclusive) for t in (a, b)]
@@ -194,7 +194,7 @@ def compare_targets(a: ProjectTarget, b: ProjectTarget, adapter_options: Mapping
     def read(pair: tuple[ProjectTarget, dict]) -> tuple[str, Any]:
         adapter = open_target(pair[0].url, **pair[1], **adapter_options)
         try:
-            return adapter.target, read_live(adapter)
+            return adapter.target, resources_of(read_live(adapter))
         finally:
             adapter.close()
 

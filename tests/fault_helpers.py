@@ -44,8 +44,9 @@ def unrelated_store() -> Store:
 
 def unrelated_records(store: Store) -> dict[tuple[str, str], str]:
     """The stored bytes of every UNRELATED resource."""
-    return {(kind, item["code"]): json.dumps(store.resources[kind][item["code"]], sort_keys=True)
-            for kind, items in UNRELATED.items() for item in items}
+    return {(kind, key): json.dumps(store.resources[kind][key], sort_keys=True)
+            for kind, items in UNRELATED.items() for item in items
+            for key in [BY_NAME[kind].key_of(BY_NAME[kind].model.model_validate(item))]}
 
 
 def spec_keys(spec: Spec) -> set[tuple[str, str]]:

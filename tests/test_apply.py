@@ -68,11 +68,12 @@ def test_failure_skips_dependents_and_applies_the_rest(secrets_env):
 
 
 def test_manual_changes_are_skipped_and_say_why(secrets_env):
-    from crmdeploy.adapter import Capability
+    from crmdeploy.adapter import Capability, Live
 
     class NoTemplates(MockAdapter):
-        def capability(self, kind):
-            return Capability.READ if kind.name == "templates" else Capability.WRITE
+        def fetch(self, kind, desired=()):
+            live = super().fetch(kind, desired)
+            return Live(live.resources, Capability.READ) if kind.name == "templates" else live
 
     adapter = NoTemplates(Store())
     report = apply_plan(make_plan(load(SHOP), adapter), adapter)

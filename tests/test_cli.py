@@ -88,7 +88,7 @@ def test_apply_refuses_unset_secrets(runner, workdir, monkeypatch):
 def test_plan_json_is_versioned_and_parseable(runner, secrets_env):
     result = run(runner, "plan", SHOP, "--target", "mock://", "--format", "json")
     data = json.loads(result.stdout)
-    assert data["format_version"] == 1 and data["summary"]["create"] == 106
+    assert data["format_version"] == 2 and data["summary"]["create"] == 106
     cdek = next(c for c in data["changes"] if c["key"] == "cdek" and c["kind"] == "integrations")
     credentials = next(f for f in cdek["fields"] if f["field"] == "credentials")
     assert credentials["new"] == {"account": "(sensitive)", "secure_password": "(sensitive)"}

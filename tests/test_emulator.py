@@ -229,4 +229,4 @@ def test_state_files_are_shared_with_the_mock_adapter(start_emulator: Start, cal
          entity=("status", {"name": "Перезвонить", "group": "new"}))
     assert call(server, "GET", "/api/v5/reference/status-groups").json()["statusGroups"]["new"]["statuses"] == ["call"]
     again = MockAdapter.from_url(f"mock://{state}")
-    assert again.fetch(BY_NAME["statuses"]) == [Status(code="call", name="Перезвонить", group="new")]
+    assert again.fetch(BY_NAME["statuses"]).resources == [Status(code="call", name="Перезвонить", group="new")]

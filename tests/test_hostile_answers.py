@@ -122,7 +122,7 @@ def test_success_false_on_200_keeps_the_apis_words(transport):
 def test_a_malformed_list_stops_the_read_instead_of_reading_as_empty(adapter, body, words):
     responses.get(STATUSES, json=body)
     with pytest.raises(MalformedAnswer, match=words.replace("(", r"\(").replace(")", r"\)")):
-        adapter.fetch(BY_NAME["statuses"])
+        adapter.fetch(BY_NAME["statuses"]).resources
 
 
 def plain_account() -> None:
@@ -142,7 +142,7 @@ def test_a_paged_list_needs_a_usable_page_count(adapter, pagination):
     responses.get(BASE + "/api/v5/custom-fields", json=body)
     plain_account()
     with pytest.raises(MalformedAnswer, match='GET /api/v5/custom-fields: the answer has no usable "pagination'):
-        adapter.fetch(BY_NAME["custom_fields"])
+        adapter.fetch(BY_NAME["custom_fields"]).resources
 
 
 @responses.activate
@@ -165,7 +165,7 @@ def test_a_single_item_answer_without_the_item_is_not_absent(adapter, secrets_en
     plain_account()
     responses.get(BASE + "/api/v5/integration-modules/cdek", json={"success": True})
     with pytest.raises(MalformedAnswer, match='GET /api/v5/integration-modules/cdek: "integrationModule" is null'):
-        adapter.fetch(BY_NAME["integrations"], load(SHOP).spec.resources("integrations"))
+        adapter.fetch(BY_NAME["integrations"], load(SHOP).spec.resources("integrations")).resources
 
 
 @responses.activate
@@ -176,10 +176,11 @@ def test_an_unreadable_value_stops_the_plan_for_a_spec_resource_and_is_left_out_
     wanted = [Status(code="new", name="Новый", group="new")]
     with pytest.raises(AdapterError, match=r"^statuses.new: the CRM holds a value crmdeploy cannot read "
                                               r"\(ordering: Input should be a valid integer"):
-        adapter.fetch(BY_NAME["statuses"], wanted)
-    with caplog.at_level(logging.WARNING):
-        assert adapter.fetch(BY_NAME["statuses"], []) == []
-    assert "statuses.new: left out, crmdeploy cannot read it" in caplog.text
+        adapter.fetch(BY_NAME["statuses"], wanted).resources
+    live = adapter.fetch(BY_NAME["statuses"], [])
+    assert live.resources == []
+    assert [w.split(" (")[0] for w in live.warnings] == ["statuses.new: unreadable item skipped",
+                                                        "statuses.old: unreadable item skipped"]
 
 
 # --- the CLI against a hostile server: one error line, nothing written ------------------------------
@@ -245,5 +246,5 @@ def test_the_adapter_never_holds_more_than_the_cap_of_a_hostile_body(api_key):
             as server:
         adapter = RetailCrmAdapter(Transport(server.url, api_key, rate_limit=0, max_body=1 << 20), server.url)
         with pytest.raises(MalformedAnswer, match="more than 1 MB"):
-            adapter.fetch(BY_NAME["statuses"])
+            adapter.fetch(BY_NAME["statuses"]).resources
         adapter.close()

@@ -37,7 +37,7 @@ def test_one_line_per_write_and_no_secret(runner, secrets_env, tmp_path):
     assert not [v for v in secrets_env.values() if v in text]
     cdek = next(e for e in lines if (e["kind"], e["key"]) == ("integrations", "cdek"))
     assert cdek["after"]["credentials"] == {"account": "(sensitive)", "secure_password": "(sensitive)"}
-    assert set(lines[0]) == {"time", "target", "kind", "key", "action", "result", "before", "after"}
+    assert set(lines[0]) == {"format_version", "time", "target", "kind", "key", "action", "result", "before", "after"}
     assert {e["target"] for e in lines} == {target}
 
 

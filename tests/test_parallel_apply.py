@@ -167,7 +167,7 @@ def test_kinds_read_in_parallel_read_the_same_as_one_by_one(shop, start_emulator
     desired = {k.name: shop.spec.resources(k.name) for k in KINDS}
     one = read_live(connect(server.url, parallelism=1), desired)
     many = read_live(connect(server.url, parallelism=WORKERS), desired)
-    assert one == many and sum(len(v or ()) for v in many.values()) == 106
+    assert one == many and sum(len(v.resources or ()) for v in many.values()) == 106
 
 
 # --- pacing: the client's limiter and the emulator's window ------------------------------------

@@ -55,7 +55,7 @@ def test_kinds_without_deactivation_say_so(runner, write_spec, tmp_path):
 
     result = invoke(runner, "plan", write_spec(statuses_spec(1), "b.yaml"), "--target", target, "--prune")
 
-    assert "custom_fields: note (a custom field cannot be deactivated or deleted through the API)" \
+    assert "custom_fields: order/note (a custom field cannot be deactivated or deleted through the API)" \
         in result.stdout
     assert "No changes." in result.stdout
 

@@ -21,7 +21,7 @@ from adapters.retailcrm.mapping import (
     to_api,
 )
 from adapters.retailcrm.retry import RetryPolicy
-from crmdeploy.adapter import Capability
+from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.secrets import Sensitive
@@ -107,7 +107,7 @@ STATUSES = {"success": True, "statuses": {
 @responses.activate
 def test_reference_list_keyed_by_code_reads_into_spec_models(adapter) -> None:
     responses.get(V5 + "reference/statuses", json=STATUSES)
-    live = adapter.fetch(BY_NAME["statuses"], [])
+    live = adapter.fetch(BY_NAME["statuses"], []).resources
     assert live[0] == Status(code="new", name="Новый", group="new", ordering=10, active=True)
     assert live[2].active is False
     assert responses.calls[0].request.headers["X-API-KEY"] == "k"
@@ -120,7 +120,7 @@ def test_delivery_type_extra_fields_are_ignored(adapter) -> None:
         "active": True, "defaultCost": 500, "defaultNetCost": 0, "description": "…",
         "paymentTypes": ["bank-card", "cash"], "deliveryServices": [], "defaultForCrm": False,
         "deliveryPaymentTypes": [{"code": "p_type1", "cod": True}], "sites": ["site1"]}}})
-    [courier] = adapter.fetch(BY_NAME["delivery_types"], [])
+    [courier] = adapter.fetch(BY_NAME["delivery_types"], []).resources
     assert (courier.code, courier.default_cost, courier.payment_types) == ("2", 500, ["bank-card", "cash"])
 
 
@@ -134,10 +134,11 @@ def test_users_read_with_groups_as_codes_and_read_only_on_a_real_account(adapter
                              "online": True, "isAdmin": True, "isManager": True,
                              "groups": [{"id": 25, "name": "Менеджеры", "code": "manager"}]}]})
     kind = BY_NAME["users"]
-    [user] = adapter.fetch(kind, [])
+    live = adapter.fetch(kind, [])
+    [user] = live.resources
     assert (user.email, user.first_name, user.groups, user.is_admin) == (
         "programmer@retailcrm.ru", "programmer", ["manager"], True)
-    assert adapter.capability(kind) is Capability.READ
+    assert live.capability is Capability.READ
     assert parse_qs(responses.calls[1].request.url.split("?")[1]) == {"limit": ["100"], "page": ["1"]}
     assert [c.request.path_url.split("?")[0] for c in responses.calls] == ["/api/credentials", "/api/v5/users"]
 
@@ -150,7 +151,7 @@ def test_paged_lists_are_read_page_by_page(adapter) -> None:
     for n, codes in ((1, ["a", "b"]), (2, ["c"])):
         responses.get(V5 + "custom-fields/dictionaries", json=page(n, codes),
                       match=[matchers.query_param_matcher({"limit": "100", "page": str(n)})])
-    live = adapter.fetch(BY_NAME["custom_dictionaries"], [])
+    live = adapter.fetch(BY_NAME["custom_dictionaries"], []).resources
     assert [d.code for d in live] == ["a", "b", "c"]
 
 
@@ -158,8 +159,7 @@ def test_paged_lists_are_read_page_by_page(adapter) -> None:
 def test_a_kind_a_real_account_cannot_read_costs_no_request(adapter) -> None:
     credentials()
     for name in ("triggers", "templates"):
-        assert adapter.fetch(BY_NAME[name], []) is None
-        assert adapter.capability(BY_NAME[name]) is Capability.NONE
+        assert adapter.fetch(BY_NAME[name], []) == Live(None, Capability.NONE)
     assert [c.request.path_url for c in responses.calls] == ["/api/credentials"]  # asked once, for both
 
 
@@ -168,9 +168,7 @@ def test_an_extension_route_the_credentials_list_makes_the_kind_writable(adapter
     credentials("/api/reference/status-groups/{code}/edit")
     responses.get(V5 + "reference/status-groups", json={"success": True, "statusGroups": {}})
     kind = BY_NAME["status_groups"]
-    assert adapter.capability(kind) is Capability.READ  # until read: assume a person does it
-    assert adapter.fetch(kind, []) == []
-    assert adapter.capability(kind) is Capability.WRITE
+    assert adapter.fetch(kind, []) == Live([], Capability.WRITE)
     assert BY_KIND["status_groups"].write is Write.EXTENSION
 
 
@@ -178,8 +176,7 @@ def test_an_extension_route_the_credentials_list_makes_the_kind_writable(adapter
 def test_a_server_without_credentials_is_taken_for_a_plain_account(adapter) -> None:
     responses.get(BASE + "/api/credentials", status=404, json={"success": False, "errorMsg": "API method not found"})
     responses.get(V5 + "reference/status-groups", json={"success": True, "statusGroups": {}})
-    assert adapter.fetch(BY_NAME["status_groups"], []) == []
-    assert adapter.capability(BY_NAME["status_groups"]) is Capability.READ
+    assert adapter.fetch(BY_NAME["status_groups"], []) == Live([], Capability.READ)
 
 
 @responses.activate
@@ -218,10 +215,11 @@ def test_integrations_on_a_real_account_are_modules_read_one_by_one_and_otherwis
                           credentials={"password": Sensitive("p")}),
               Integration(code="post", kind="delivery")]
     kind = BY_NAME["integrations"]
-    [cdek] = adapter.fetch(kind, wanted)
+    live = adapter.fetch(kind, wanted)
+    [cdek] = live.resources
     assert cdek == Integration(code="cdek", kind="delivery", active=True)  # installed and active: all it says
-    assert adapter.capability(kind) is Capability.READ
-    assert adapter.manual_fields(kind) == {"name", "base_url", "settings", "credentials", "delivery_types"}
+    assert live.capability is Capability.READ
+    assert live.manual_fields == {"name", "base_url", "settings", "credentials", "delivery_types"}
     paths = [c.request.path_url for c in responses.calls]
     assert paths == ["/api/credentials", "/api/v5/integration-modules/cdek", "/api/v5/integration-modules/post"]
 
@@ -233,10 +231,11 @@ def test_integrations_with_the_extension_are_listed_and_secrets_kept(adapter) ->
     responses.get(V5 + "crmdeploy/integrations", json={"success": True, "integrations": items})
     wanted = [Integration(code=c, kind="delivery", credentials={"token": Sensitive("t")}) for c in ("post", "cdek")]
     kind = BY_NAME["integrations"]
-    live = adapter.fetch(kind, wanted)
+    read = adapter.fetch(kind, wanted)
+    live = read.resources
     assert sorted(i.code for i in live) == ["cdek", "post"] and len(responses.calls) == 2
     assert all(i.credentials == {"token": Sensitive("t")} for i in live)
-    assert adapter.capability(kind) is Capability.WRITE and adapter.manual_fields(kind) == frozenset()
+    assert read.capability is Capability.WRITE and read.manual_fields == frozenset()
 
 
 @responses.activate

@@ -89,6 +89,6 @@ def test_plan_shows_reversibility_in_text_and_json(runner, write_spec, tmp_path,
            "      (in use: 41 live order(s) use this order status; they keep it while it is inactive)" in text.stdout
     assert "(irreversible: a custom field cannot be deactivated or deleted once created)" in text.stdout
     changes = {c["key"]: c for c in json.loads(data.stdout)["changes"]}
-    assert changes["f"]["reversible"] is False and changes["s02"]["reversible"] is True
+    assert changes["order/f"]["reversible"] is False and changes["s02"]["reversible"] is True
     assert changes["s02"]["warnings"][0].startswith("in use: 41")
     assert BY_NAME["statuses"].can_deactivate

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crmdeploy.adapter import Capability
+from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError, MalformedAnswer
 from crmdeploy.kinds import Kind
 from crmdeploy.spec.base import Resource
@@ -108,23 +108,14 @@ class RetailCrmAdapter:
         the writes of `kinds` (the kinds the plan creates, updates or deactivates)."""
         check_writes(self.surface(), [k.name for k in kinds], self.target)
 
-    def capability(self, kind: Kind) -> Capability:
-        row = BY_KIND[kind.name]
-        default = Capability.WRITE if row.write is Write.NATIVE else Capability.READ
-        return self.found.get(kind.name, default)
-
-    def manual_fields(self, kind: Kind) -> frozenset[str]:
-        """Fields of `kind` the target can neither write nor read back; final after `fetch`."""
-        return self.manual.get(kind.name, frozenset())
-
     # --- reading -----------------------------------------------------------------------------------
 
-    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> list[Resource] | None:
+    def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         row = self.row(kind)
         surface = self.surface() if self._needs_surface(row) else Surface()
         if row.ext_list and not surface.serves(row.list or ""):
             self.found[kind.name], self.manual[kind.name] = Capability.NONE, frozenset()
-            return None
+            return Live(None, Capability.NONE)
         entities = self._entities(row, kind, desired)
         self.found[kind.name] = self._capability(row, surface)
         self.manual[kind.name] = frozenset(row.unreadable)
@@ -132,7 +123,7 @@ class RetailCrmAdapter:
         notes: list[str] = []
         found = [r for e in entities if (r := self._resource(kind, row, e, wanted, notes)) is not None]
         self.warnings[kind.name] = tuple(notes)
-        return found
+        return Live(found, self.found[kind.name], self.manual[kind.name], tuple(notes))
 
     def _capability(self, row: Row, surface: Surface) -> Capability:
         if row.write is Write.NATIVE:
@@ -145,7 +136,7 @@ class RetailCrmAdapter:
         if row.list:
             return list(self._listed(row, kind))
         # No list route (integration modules): read the spec's items one by one.
-        found = (self._single(row, kind.key_of(r), _data(kind, r)) for r in desired)
+        found = (self._single(row, getattr(r, kind.key), _data(kind, r)) for r in desired)
         return [entity for entity in found if entity is not None]
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
@@ -206,40 +197,41 @@ class RetailCrmAdapter:
         if spec is not None:  # planning from a guess could overwrite it: stop
             raise AdapterError(f"the CRM holds a value crmdeploy cannot read ({problem}); fix it in the CRM, "
                                "or leave this resource out of the spec", resource=label)
-        log.warning("%s: left out, crmdeploy cannot read it (%s)", label, problem)
         notes.append(f"{label}: unreadable item skipped ({problem})")
         return None
 
     # --- writing -----------------------------------------------------------------------------------
 
     def create(self, kind: Kind, resource: Resource) -> None:
-        row, key, data = self._parts(kind, resource)
-        recheck = (lambda: self._exists(row, key, data)) if row.create else None
-        self._post(row, row.create or row.edit, key, data, kind, recheck)
+        row, code, data = self._parts(kind, resource)
+        recheck = (lambda: self._exists(row, code, data)) if row.create else None
+        self._post(row, row.create or row.edit, code, data, kind, recheck)
 
     def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
-        row, key, data = self._parts(kind, resource)
+        row, code, data = self._parts(kind, resource)
         if row.partial:
-            keep = {kind.key, "code", *fields, *row.always, *_placeholders(row.edit)}
+            keep = {*kind.identity, "code", *fields, *row.always, *_placeholders(row.edit)}
             data = {k: v for k, v in data.items() if k in keep}
-        self._post(row, row.edit, key, data, kind)
+        self._post(row, row.edit, code, data, kind)
 
     def deactivate(self, kind: Kind, key: str) -> None:
-        row = self.row(kind)
-        self._post(row, row.edit, key, {kind.key: key, "active": False}, kind)
+        row, parts = self.row(kind), kind.key_parts(key)   # "order/vin" -> entity, code
+        self._post(row, row.edit, parts[kind.key], {**parts, "active": False}, kind)
 
     def close(self) -> None:
         self.transport.close()
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
-        return self.row(kind), kind.key_of(resource), _data(kind, resource)
+        """The row, the code that goes in the path (`{key}`) and the spec-named values."""
+        return self.row(kind), getattr(resource, kind.key), _data(kind, resource)
 
-    def _post(self, row: Row, template: str, key: str, data: dict[str, Any], kind: Kind,
+    def _post(self, row: Row, template: str, code: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
         sent: list[str] = []
         entity = to_api(row, data, lambda secret: _noted(secret.reveal(), sent))
         form = {row.form: json.dumps(entity)}
-        self.transport.post(row.path(template, key, data), form, resource=f"{kind.name}.{key}",
+        address = f"{kind.name}.{kind.key_from({**data, kind.key: code})}"
+        self.transport.post(row.path(template, code, data), form, resource=address,
                             rename=row.spec_name, recheck=recheck, hide=tuple(sent))
 
 

@@ -19,17 +19,23 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A custom field is named by entity and code, "order/vin" (a bare code is caught by the reference
+# check, which says how to write it).
+FIELD_KEY_PATTERN = r"^([a-z_]+/)?[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 # What each pattern means, for error messages a person can act on.
 PATTERN_HELP = {
     CODE_PATTERN: "must be letters, digits, '-', '_' or '.', starting with a letter or digit",
     NAME_PATTERN: "must be one line with no control characters",
     TEXT_PATTERN: "must not contain control characters",
     EMAIL_PATTERN: "must be an email address",
+    FIELD_KEY_PATTERN: 'must be ENTITY/CODE of a custom field, e.g. "order/vin"',
 }
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=CODE_PATTERN)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NAME_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=100_000, pattern=TEXT_PATTERN)]
+FieldKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300,
+                                            pattern=FIELD_KEY_PATTERN)]
 Ordering = Annotated[int, Field(ge=0, le=100_000)]
 
 

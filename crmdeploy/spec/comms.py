@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import Code, Email, Model, Name, Resource, Text, code_set, ref
+from .base import Code, Email, FieldKey, Model, Name, Resource, Text, code_set, ref
 
 Duration = Annotated[str, StringConstraints(pattern=r"^\d+[mhd]$")]
 Event = Literal["order.created", "order.status_changed", "order.payment_status_changed",
@@ -53,7 +53,7 @@ class Notify(Model):
 
 
 class SetField(Model):
-    field: ref("custom_fields")
+    field: ref("custom_fields", FieldKey)   # "ENTITY/CODE", e.g. "order/vin"
     value: str | int | float | bool
 
 

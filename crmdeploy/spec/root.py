@@ -67,9 +67,17 @@ def _dangling(resource: Resource, loc: tuple, keys: dict[str, dict[str, int]]) -
     for ref_loc, target, value in iter_refs(resource, loc):
         known = keys[target]
         if value not in known:
-            yield Finding(ref_loc, f'unknown {BY_NAME[target].title} "{value}"' + _hint(value, known))
+            yield Finding(ref_loc, f'unknown {BY_NAME[target].title} "{value}"' + _hint(value, known, target))
 
 
-def _hint(value: str, known: Any) -> str:
+def _hint(value: str, known: Any, target: str = "") -> str:
+    kind = BY_NAME.get(target)
+    if kind is not None and kind.scope is not None and "/" not in value:
+        # A custom field is named by entity and code: a bare code is never guessed at.
+        scoped = sorted(k for k in known if k.endswith("/" + value))
+        if scoped:
+            return (f' (a {kind.title} is named {kind.scope.upper()}/{kind.key.upper()}: write '
+                    + " or ".join(f'"{k}"' for k in scoped) + ")")
+        return f" (a {kind.title} is named {kind.scope.upper()}/{kind.key.upper()}, e.g. \"order/{value}\")"
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
