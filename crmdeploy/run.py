@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from . import manual
 from .adapter import Adapter, Capability, Live, workers_of
+from .daemons import daemon_map
 from .diff import diff_all
 from .fingerprint import Fingerprint, take
 from .gcpause import paused_gc
@@ -81,7 +81,8 @@ class Planned:
 def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = None,
               progress: Progress | None = None) -> Reads:
     """One fetch per kind, every kind (a kind the target cannot read has `resources=None`).
-    `progress` is called with each kind's name once it is read, on the calling thread.
+    `progress` is called with each kind's name once it is read, from the thread that read it (the
+    meters of `progress.py` are thread-safe).
 
     Kinds are read side by side on a target that takes parallel requests (its pages one after
     another), so a plan waits out the latency of a few requests rather than of every one."""
@@ -94,22 +95,16 @@ def read_live(adapter: Adapter, desired: Mapping[str, list[Resource]] | None = N
             raise TypeError(f"{type(adapter).__name__}.fetch({kind.name}) returned {type(live).__name__}, not Live")
         for warning in live.warnings:
             log.warning("%s", warning)
+        progress(kind.name)
         return live
 
     workers = min(workers_of(adapter), len(KINDS))
-    reads: Reads = {}
     with paused_gc():  # thousands of small live objects, no cycles
         if workers == 1:
-            for kind in KINDS:
-                reads[kind.name] = fetch(kind)
-                progress(kind.name)
-            return reads
-        with ThreadPoolExecutor(workers, "crmdeploy-read") as pool:
-            # map() hands results back in KINDS order and raises the first failing kind's error.
-            for kind, live in zip(KINDS, pool.map(fetch, KINDS)):
-                reads[kind.name] = live
-                progress(kind.name)
-        return reads
+            return {kind.name: fetch(kind) for kind in KINDS}
+        # Results in KINDS order, the first failing kind's error raised; daemon threads, so Ctrl-C
+        # ends the command at once instead of waiting out the reads in flight.
+        return dict(zip((k.name for k in KINDS), daemon_map(fetch, KINDS, workers, "crmdeploy-read")))
 
 
 def resources_of(reads: Reads) -> dict[str, list[Resource] | None]:

@@ -81,9 +81,10 @@ def apply(
     shared = {"force": force, "force_unlock": force_unlock, "journal": journal,
               "adapter_options": {"insecure": insecure, "parallelism": parallelism}}
     if many(all_targets, targets) and not (spec is not None and is_plan_folder(spec)):
-        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options, **shared))
+        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options,
+                                    api_key_file=api_key_file, **shared))
     if spec is not None and is_plan_folder(spec):
-        raise typer.Exit(apply_folder(spec, project, targets, **shared))
+        raise typer.Exit(apply_folder(spec, project, targets, api_key_file=api_key_file, **shared))
     as_json = fmt is ReportFormat.json
     with guard(Format.json if as_json else Format.text):
         chosen = single(spec, target, project, var, api_key_file, saved_ok=True)
