@@ -143,13 +143,18 @@ class RetailCrmAdapter:
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
         endpoint, page = f"GET /api/v5/{row.list}", 1
+        pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
         while True:
             params = {"limit": PAGE, "page": page} if row.paged else None
             body = self.transport.get(row.list or "", params, resource=kind.name, rename=row.spec_name)
             found = answers.items(body, row.items, endpoint, kind.name)
+            if not row.paged:
+                yield from found
+                return
+            pages = pager.take(page, body, found)
             yield from found
-            pages = answers.page_count(body, endpoint, kind.name) if row.paged else 0
-            if page >= pages or not found:  # an empty page ends it, whatever the count claims
+            if page >= pages:
+                pager.finish()
                 return
             page += 1
 
