@@ -183,3 +183,11 @@ def test_exit_codes_are_in_the_help():
     from typer.testing import CliRunner
     text = CliRunner().invoke(app, ["plan", "--help"]).stdout
     assert "4 when" in " ".join(text.split())
+
+
+def test_apply_detailed_exitcode_is_4_while_manual_work_is_left_and_0_once_recorded(runner, real, write_spec):
+    spec = write_spec(SMALL)
+    assert run(runner, "apply", spec, "--target", real.url, "--yes", "--detailed-exitcode").exit_code == 4
+    run(runner, "done", spec, "--target", real.url, "--all")
+    again = run(runner, "apply", spec, "--target", real.url, "--yes", "--detailed-exitcode")
+    assert again.exit_code == 0 and "Manual steps left" not in again.stdout

@@ -216,6 +216,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     wb["Статусы"]["E11"] = "Да, письмо «Нет такого шаблона»"
     wb["Статусы"]["C46"] = "много"
     wb["Пользователи"]["D5"] = None
+    wb["Пользователи"]["D6"] = "не почта"
     wb.save(book)
     with pytest.raises(SpecError) as caught:
         read_workbook(book)
@@ -223,6 +224,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     assert any("[Статусы] строка 11, столбец E: Триггер: шаблон «Нет такого шаблона» не найден" in m for m in found)
     assert any("[Статусы] строка 46, столбец C: Стоимость: напишите сумму" in m for m in found)
     assert any("[Пользователи] строка 5: E-mail: у сотрудника нет e-mail" in m for m in found)
+    assert any("[Пользователи] строка 6, столбец D: E-mail: напишите адрес почты" in m for m in found)  # loader's too
 
 
 def test_not_a_workbook_is_one_clear_error(runner, tmp_path):
