@@ -97,6 +97,7 @@ def plan_markdown(plan: Plan, *, color: bool = False, limit: int = MARKDOWN_LIMI
     """The plan as a Markdown table for a pull-request comment, at most `limit` characters: past
     it, the changes that fit, then how many were left out and where the full plan is (`full`)."""
     head = [f"### crmdeploy plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    head += [f"> Note: {_md(n)}" for n in plan.notices] + ([""] if plan.notices else [])
     shown = [c for c in plan.changes if c.action is not Action.UNMANAGED]
     if not shown:
         return "\n".join(head + ["No changes: the CRM matches the spec.", ""])
