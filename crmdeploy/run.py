@@ -25,7 +25,7 @@ from .loader import LoadedSpec
 from .plan import Action, Plan
 from .reversibility import annotate
 from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .selection import check_matched, parse_all, select
 from .spec.base import Resource
 from .spec.settings import Safety
 
@@ -128,6 +128,8 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
         reads = read_live(adapter, desired, progress)
+        check_matched(only, "--only", desired, resources_of(reads))
+        check_matched(exclude, "--exclude", desired, resources_of(reads))
         writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
         unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
         changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=unwritable)
