@@ -22,6 +22,7 @@ from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
 SUFFIXES = (".yaml", ".yml")
+RECORDS_NAME = "crmdeploy.manual.yaml"   # manual-step records (manual.py) live beside the spec, not in it
 _VAR_HINT = " (define it in the target's vars in crmdeploy.yaml, or pass --var NAME=VALUE)"
 MAX_PROBLEMS = 20
 
@@ -31,6 +32,7 @@ class LoadedSpec:
     spec: SpecBase
     document: Document
     source: str
+    paths: tuple[Path, ...] = ()   # the spec files / folders given, base first
 
     def unset_secrets(self) -> list[tuple[tuple, str]]:
         """`(path, NAME)` of each `${env:NAME}` whose variable is unset: plan warns, apply refuses."""
@@ -67,7 +69,7 @@ def load_layers(paths: list[Path], variables: Mapping[str, Any] | None = None, *
         # The plain data has served: the models hold what it said, the positions where. Dropped,
         # its memory is reused by the live read instead of adding to the peak (a third of it).
         document.data = None
-        return LoadedSpec(spec, document, source or " + ".join(map(str, paths)))
+        return LoadedSpec(spec, document, source or " + ".join(map(str, paths)), tuple(Path(p) for p in paths))
 
 
 def validate_document(document: Document) -> SpecBase:
@@ -81,7 +83,8 @@ def validate_document(document: Document) -> SpecBase:
 
 def _spec_files(root: Path) -> list[Path]:
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        files = sorted(p for p in root.rglob("*")
+                       if p.suffix in SUFFIXES and p.is_file() and p.name != RECORDS_NAME)
         if not files:
             raise SpecError([Problem(None, "", f"{root}: no .yaml or .yml files in this folder")])
         return files
