@@ -143,18 +143,20 @@ class RetailCrmAdapter:
         endpoint = f"GET /api/v5/{row.list}"
         first = self._page(row, kind, 1 if row.paged else None)
         found = answers.items(first, row.items, endpoint, kind.name)
-        yield from found
-        count = answers.page_count(first, endpoint, kind.name) if row.paged else 0
-        if count <= 1 or not found:  # an empty page ends it, whatever the count claims
+        if not row.paged:
+            yield from found
             return
+        pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
+        count = pager.take(1, first, found)
+        yield from found
         # Pages 2..count side by side, once page 1 is full (a short first page with more pages
         # behind it is odd: those are read one at a time, so a wrong count costs one request).
         width = self.workers if len(found) >= PAGE else 1
-        for _, body in paging.pages(lambda page: self._page(row, kind, page), 2, count, width):
+        for page, body in paging.pages(lambda page: self._page(row, kind, page), 2, count, width):
             found = answers.items(body, row.items, endpoint, kind.name)
+            pager.take(page, body, found)   # checked in page order, whatever order they arrived in
             yield from found
-            if not found:
-                return
+        pager.finish()
 
     def _page(self, row: Row, kind: Kind, page: int | None) -> dict[str, Any]:
         params = {"limit": PAGE, "page": page} if page is not None else None

@@ -63,9 +63,10 @@ def apply(
     shared = {"force": force, "force_unlock": force_unlock, "journal": journal,
               "adapter_options": {"insecure": insecure, "parallelism": parallelism}}
     if many(all_targets, targets) and not (spec is not None and is_plan_folder(spec)):
-        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options, **shared))
+        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options,
+                                    api_key_file=api_key_file, **shared))
     if spec is not None and is_plan_folder(spec):
-        raise typer.Exit(apply_folder(spec, project, targets, **shared))
+        raise typer.Exit(apply_folder(spec, project, targets, api_key_file=api_key_file, **shared))
     with guard():
         chosen = single(spec, target, project, var, api_key_file, saved_ok=True)
         source = apply_source(spec, options) if chosen.loaded is None else spec_source(chosen.loaded, options)

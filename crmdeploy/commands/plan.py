@@ -53,7 +53,7 @@ def plan(
     if many(all_targets, targets):
         raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, target, options=options, force=force,
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
-                                   detailed=detailed_exitcode, out=out))
+                                   detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
     with guard(fmt):
         chosen = single(spec, target, project, var, api_key_file)
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
