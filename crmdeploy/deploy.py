@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import lock, manual, savedplan, snapshot
+from . import lock, manual, quickexit, savedplan, snapshot
 from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
@@ -87,7 +87,9 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     full = manual.with_records(make_plan(loaded, adapter, prune=options.prune, live=reads), loaded.paths,
                                reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
-    return Planned.of(plan, reads, loaded.spec.safety, desired)
+    planned = Planned.of(plan, reads, loaded.spec.safety, desired)
+    quickexit.keep(loaded, adapter, planned, full)   # freed by the process's end, not one by one
+    return planned
 
 
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
