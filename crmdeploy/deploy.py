@@ -28,7 +28,7 @@ from .registry import identity, open_target
 from .reversibility import annotate
 from .run import Reads, capabilities_of, make_plan, read_live, resources_of
 from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .selection import check_matched, parse_all, select
 from .spec.base import Resource
 from .spec.settings import Safety
 from .statedir import lock_file
@@ -84,6 +84,9 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
     reads = read_live(adapter, desired)
+    live = resources_of(reads)
+    check_matched(only, "--only", desired, live)
+    check_matched(exclude, "--exclude", desired, live)
     full = manual.with_records(make_plan(loaded, adapter, prune=options.prune, live=reads), loaded.paths,
                                reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)

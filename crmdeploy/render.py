@@ -91,6 +91,7 @@ def _md(text: str) -> str:
 
 def plan_markdown(plan: Plan, *, color: bool = False) -> str:
     lines = [f"### crmdeploy plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    lines += [f"> Note: {_md(n)}" for n in plan.notices] + ([""] if plan.notices else [])
     shown = [c for c in plan.changes if c.action is not Action.UNMANAGED]
     if not shown:
         return "\n".join(lines + ["No changes: the CRM matches the spec.", ""])

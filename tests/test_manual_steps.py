@@ -183,3 +183,34 @@ def test_exit_codes_are_in_the_help():
     from typer.testing import CliRunner
     text = CliRunner().invoke(app, ["plan", "--help"]).stdout
     assert "4 when" in " ".join(text.split())
+
+
+def test_apply_detailed_exitcode_is_4_while_manual_work_is_left_and_0_once_recorded(runner, real, write_spec):
+    spec = write_spec(SMALL)
+    assert run(runner, "apply", spec, "--target", real.url, "--yes", "--detailed-exitcode").exit_code == 4
+    run(runner, "done", spec, "--target", real.url, "--all")
+    again = run(runner, "apply", spec, "--target", real.url, "--yes", "--detailed-exitcode")
+    assert again.exit_code == 0 and "Manual steps left" not in again.stdout
+
+
+def test_a_field_step_whose_field_left_the_spec_is_an_orphan_and_markdown_shows_notes(runner, real, write_spec):
+    spec = write_spec(SMALL)
+    run(runner, "apply", spec, "--target", real.url, "--yes")
+    run(runner, "done", spec, "--target", real.url, "--all")
+    spec.write_text(SMALL.replace(", required_at: [call]", ""), encoding="utf-8")
+    plan = run(runner, "plan", spec, "--target", real.url, "--format", "markdown", "--detailed-exitcode")
+    assert plan.exit_code == 0
+    assert ("> Note: custom_fields.order/reason:required_at: recorded as done, but the spec no longer has it; "
+            f"remove the record with: crmdeploy done {spec} -t {real.url} --forget "
+            "custom_fields.order/reason:required_at") in plan.stdout
+
+
+def test_an_integrations_credentials_on_a_real_account_are_a_step_naming_the_variables(runner, real, secrets_env,
+                                                                                         tmp_path):
+    shutil.copy(SHOP, tmp_path / "shop.yaml")
+    plan = run(runner, "plan", tmp_path / "shop.yaml", "--target", real.url, "--format", "json")
+    [step] = [c for c in json.loads(plan.stdout)["changes"] if c["kind"] == "integrations"
+              and c["key"] == "cdek" and c.get("step") == "credentials"]
+    assert step["note"].endswith("(the values of CDEK_ACCOUNT / CDEK_PASSWORD)")
+    assert step["fields"] == [{"field": "credentials", "old": None,
+                               "new": {"account": "(sensitive)", "secure_password": "(sensitive)"}}]

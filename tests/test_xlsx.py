@@ -216,6 +216,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     wb["Статусы"]["E11"] = "Да, письмо «Нет такого шаблона»"
     wb["Статусы"]["C46"] = "много"
     wb["Пользователи"]["D5"] = None
+    wb["Пользователи"]["D6"] = "не почта"
     wb.save(book)
     with pytest.raises(SpecError) as caught:
         read_workbook(book)
@@ -223,6 +224,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     assert any("[Статусы] строка 11, столбец E: Триггер: шаблон «Нет такого шаблона» не найден" in m for m in found)
     assert any("[Статусы] строка 46, столбец C: Стоимость: напишите сумму" in m for m in found)
     assert any("[Пользователи] строка 5: E-mail: у сотрудника нет e-mail" in m for m in found)
+    assert any("[Пользователи] строка 6, столбец D: E-mail: напишите адрес почты" in m for m in found)  # loader's too
 
 
 def test_not_a_workbook_is_one_clear_error(runner, tmp_path):
@@ -397,3 +399,14 @@ def test_custom_fields_and_dictionaries_by_name(tmp_path):
     trigger = next(t for t in spec.triggers if t.conditions.status == "handed-to-delivery")
     assert [(a.set_field.field, a.set_field.value) for a in trigger.actions[1:]] == [
         ("order/marka_avtomobilya", "kia"), ("customer/vin_avtomobilya", "нет")]
+
+
+def test_a_bare_yes_sends_the_statuss_messages_or_is_a_to_do(hand):
+    wb = load_workbook(hand)
+    wb["Статусы"]["E6"] = "Да"      # Новый: a message on Коммуникации
+    wb["Статусы"]["E11"] = "да"     # Закупка: nothing to send
+    wb.save(hand)
+    triggers = {t.conditions.status: t for t in read_workbook(hand).spec.triggers}
+    assert [a.send_template for a in triggers["novyy"].actions] == ["zakaz-nomer-prinyat"]
+    assert (triggers["zakupka"].actions, triggers["zakupka"].active) == ([], False)
+    assert "без действия" in triggers["zakupka"].todo

@@ -116,6 +116,8 @@ class RetailCrmAdapter:
         if row.ext_list and not surface.serves(row.list or ""):
             self.found[kind.name], self.manual[kind.name] = Capability.NONE, frozenset()
             return Live(None, Capability.NONE)
+        if not row.list and not desired:  # no list route (modules): unlistable, so not exported
+            return Live(None, self._capability(row, surface), frozenset(row.unreadable))
         entities = self._entities(row, kind, desired)
         self.found[kind.name] = self._capability(row, surface)
         self.manual[kind.name] = frozenset(row.unreadable)

@@ -56,7 +56,8 @@ ForceOpt = Annotated[bool, typer.Option(
 OutOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", show_default=False,
     help="A .yaml/.yml file, or a folder that gets one file per ТЗ area. Default: stdout.")]
-OverwriteOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "--force",
+                                            help="Replace files that already exist (--force: the old name).")]
 
 
 @contextmanager

@@ -32,6 +32,8 @@ def plan(
         "--out", "-o", show_default=False,
         help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
              "or refuses if the CRM has changed since.")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Let --out replace a file that exists (never the input spec).")] = False,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when there is nothing to do, 2 when writes are pending, 4 when "
                                     "only manual steps are (or writes that wait for one), 1 on error.")] = False,
@@ -46,6 +48,7 @@ def plan(
     the project file is planned at once (--out DIR saves one plan per target); -t NAME picks one.
     """
     from ..deploy import plan_spec, save_plan
+    from ..outputs import refuse_overwrite
     from ..registry import open_target
     from ..render import RENDERERS
 
@@ -55,6 +58,8 @@ def plan(
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
                                    detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
     with guard(fmt):
+        if out is not None:  # before the CRM is read: a plan that cannot be saved is not worth making
+            refuse_overwrite(out, overwrite=overwrite, inputs=(spec,))
         chosen = single(spec, target, project, var, api_key_file)
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
                               parallelism=parallelism)

@@ -24,7 +24,11 @@ def xlsx_import(
     sheet, row and column; with any problem nothing is written."""
     from ..xlsx.reader import read_workbook
 
+    from ..outputs import refuse_overwrite
+
     with guard():
+        if output is not None and output.suffix:
+            refuse_overwrite(output, overwrite=force, inputs=(workbook,), flag="--overwrite (or --force)")
         imported = read_workbook(workbook)
         for warning in imported.warnings:
             typer.echo(f"Warning: {warning}", err=True)
@@ -45,7 +49,10 @@ def xlsx_export(
     from ..loader import load
     from ..xlsx.writer import save_workbook
 
+    from ..outputs import refuse_overwrite
+
     with guard():
+        refuse_overwrite(output, overwrite=force, inputs=(spec,), flag="--overwrite (or --force)")
         save_workbook(load(spec).spec, output, force=force)
         typer.echo(f"Wrote {output}.", err=True)
 

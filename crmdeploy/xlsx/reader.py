@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 ORDER = ("status_groups", "statuses", "product_statuses", "payment_types", "payment_statuses", "delivery_types",
          "order_types", "order_methods", "custom_dictionaries", "custom_fields", "user_groups", "users",
          "templates", "triggers", "integrations")
-SECRET_FIELD = (("парол", "password"), ("токен", "token"), ("ключ", "api_key"), ("secret", "secret"))
-ENV_LINES = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(\$\{env:[A-Za-z_][A-Za-z0-9_]*\})\s*$")
+
+
 
 
 @dataclass
@@ -50,14 +50,17 @@ def read_workbook(path: Path) -> Imported:
     book = Book(str(path))
     _read_tabs(book, path)
     _finish(book)
-    if book.problems:
-        raise SpecError(_sorted(book.problems))
-    document = _document(book)
+    problems = list(book.problems)
     try:
-        spec = validate_document(document)
+        spec = validate_document(_document(book))
     except SpecError as exc:
+        # The loader's own checks too, all at once — but none on a row that already has a problem.
+        rows = {(p.location.file, p.location.line) for p in problems if p.location}
         headers = _headers(book)
-        raise SpecError([_russian(p, headers) for p in exc.problems]) from None
+        problems += [_russian(p, headers) for p in exc.problems
+                     if not p.location or (p.location.file, p.location.line) not in rows]
+    if problems:
+        raise SpecError(_sorted(problems))
     return Imported(spec, _sorted(book.warnings))
 
 
