@@ -214,3 +214,32 @@ def test_an_integrations_credentials_on_a_real_account_are_a_step_naming_the_var
     assert step["note"].endswith("(the values of CDEK_ACCOUNT / CDEK_PASSWORD)")
     assert step["fields"] == [{"field": "credentials", "old": None,
                                "new": {"account": "(sensitive)", "secure_password": "(sensitive)"}}]
+
+
+def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_everything(
+        runner, real, secrets_env, tmp_path):
+    from adapters.mock import to_record
+    from crmdeploy.kinds import BY_NAME
+    from crmdeploy.loader import load
+
+    shutil.copy(SHOP, tmp_path / "shop.yaml")
+    spec = tmp_path / "shop.yaml"
+    assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
+    # The admin makes in the UI what the API cannot (here: straight into the emulator's store).
+    shop = load(spec).spec
+    for name in ("status_groups", "user_groups", "users", "integrations"):
+        kind = BY_NAME[name]
+        for resource in shop.resources(name):
+            real.emulator.store.put(name, kind.key_of(resource), to_record(kind, resource))
+    assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
+    assert run(runner, "done", spec, "--target", real.url, "--all").exit_code == 0
+    clean = run(runner, "plan", spec, "--target", real.url, "--detailed-exitcode")
+    assert clean.exit_code == 0, clean.stdout[-3000:]
+
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Мы получили ваш заказ", "Мы приняли ваш заказ", 1),
+                    encoding="utf-8")
+    back = run(runner, "plan", spec, "--target", real.url, "--detailed-exitcode", "--format", "json")
+    assert back.exit_code == 4
+    steps = [c for c in json.loads(back.stdout)["changes"] if c["action"] == "manual"]
+    assert [(s["kind"], s["key"], [f["field"] for f in s["fields"]]) for s in steps] == [
+        ("templates", "order-new", ["body"])]

@@ -21,6 +21,8 @@ from ._common import (
     color,
     deploy_options,
     guard,
+    note,
+    reading,
     target_or_default,
 )
 from .fleet import AllOpt, OptionalSpecArg, ProjectOpt, TargetsOpt, VarOpt, many, plan_many, single
@@ -50,7 +52,7 @@ def plan(
     from ..deploy import plan_spec, save_plan
     from ..outputs import refuse_overwrite
     from ..registry import open_target
-    from ..render import RENDERERS
+    from ..render import RENDERERS, plan_markdown
 
     options = deploy_options(prune, only, exclude)
     if many(all_targets, targets):
@@ -64,15 +66,21 @@ def plan(
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
                               parallelism=parallelism)
         try:
-            planned = plan_spec(chosen.loaded, adapter, options)
+            with reading() as progress:
+                planned = plan_spec(chosen.loaded, adapter, options, progress)
         finally:
             adapter.close()
-        typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
+        if fmt is Format.markdown:
+            full = f"every change is in the saved plan {out}" if out else (
+                f"`crmdeploy plan {spec}` without `-f markdown` prints every change")
+            typer.echo(plan_markdown(planned.plan, full=full), nl=False)
+        else:
+            typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
     with guard():  # the plan is on stdout already; what follows reports on stderr only
         planned.enforce_safety(force=force)
         if out is not None:
             save_plan(out, planned, options)
-            typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
+            note(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}")
     from ..targets import plan_code  # here, not at import: --help stays free of pydantic and YAML
 
     if detailed_exitcode and (code := plan_code(planned.plan)):
