@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import lock, manual, quickexit, savedplan, snapshot
+from . import lock, manual, savedplan, snapshot
 from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
@@ -22,14 +22,7 @@ from .kinds import BY_NAME
 from .loader import LoadedSpec, load
 from .progress import Step, Tick
 from .registry import identity, open_target
-<<<<<<< HEAD
 from .run import Options, Planned, plan_spec, read_live
-=======
-from .reversibility import annotate
-from .run import Reads, capabilities_of, make_plan, read_live, resources_of
-from .safety import Violation, enforce, violations
-from .selection import check_matched, parse_all, select
->>>>>>> main
 from .spec.base import Resource
 from .statedir import lock_file
 
@@ -39,67 +32,6 @@ __all__ = ["Options", "Planned", "plan_spec", "save_plan", "replan_saved", "appl
 MAX_LISTED = 20
 
 
-<<<<<<< HEAD
-=======
-@dataclass(frozen=True)
-class Options:
-    prune: bool = False
-    only: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    def data(self) -> dict[str, Any]:
-        return {"prune": self.prune, "only": list(self.only), "exclude": list(self.exclude)}
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A plan with what it was made from: the live read, what the target could do, the thresholds."""
-
-    plan: Plan
-    live: Live
-    capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
-    safety: Safety
-    desired: Mapping[str, list[Resource]] = field(default_factory=dict)
-    reads: Reads = field(default_factory=dict)   # the whole read: manual fields, warnings
-
-    @classmethod
-    def of(cls, plan: Plan, reads: Reads, safety: Safety, desired: Mapping[str, list[Resource]]) -> Planned:
-        return cls(plan, resources_of(reads), capabilities_of(reads), safety, desired, reads)
-
-    @cached_property
-    def fingerprint(self) -> Fingerprint:
-        """A hash of every live object read. Only a saved plan needs it, so it is made on demand
-        (from the same read: the live objects are immutable)."""
-        return take(self.live, self.capabilities)
-
-    @property
-    def steps(self) -> int:
-        """How many outcomes apply reports: every change but the unmanaged ones."""
-        return sum(1 for c in self.plan.changes if c.action is not Action.UNMANAGED)
-
-    def violations(self) -> list[Violation]:
-        return violations(self.plan, self.live, self.safety)
-
-    def enforce_safety(self, *, force: bool) -> None:
-        enforce(self.violations(), force=force)
-
-
-def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
-    only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
-    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-    reads = read_live(adapter, desired)
-    live = resources_of(reads)
-    check_matched(only, "--only", desired, live)
-    check_matched(exclude, "--exclude", desired, live)
-    full = manual.with_records(make_plan(loaded, adapter, prune=options.prune, live=reads), loaded.paths,
-                               reads, desired)
-    plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
-    planned = Planned.of(plan, reads, loaded.spec.safety, desired)
-    quickexit.keep(loaded, adapter, planned, full)   # freed by the process's end, not one by one
-    return planned
-
-
->>>>>>> main
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
     savedplan.write(path, planned.plan, planned.fingerprint, planned.safety, options.data())
 

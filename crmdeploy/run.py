@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from . import manual
+from . import manual, quickexit
 from .adapter import Adapter, Capability, Live, workers_of
 from .daemons import daemon_map
 from .diff import diff_all
@@ -25,7 +25,7 @@ from .loader import LoadedSpec
 from .plan import Action, Plan
 from .reversibility import annotate
 from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .selection import check_matched, parse_all, select
 from .spec.base import Resource
 from .spec.settings import Safety
 
@@ -130,10 +130,15 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
         reads = read_live(adapter, desired, progress)
         writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
         unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
-        changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=unwritable)
+        live = resources_of(reads)
+        check_matched(only, "--only", desired, live)
+        check_matched(exclude, "--exclude", desired, live)
+        changes = diff_all(desired, live, writable, prune=options.prune, manual_fields=unwritable)
     full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
-    return Planned.of(plan, reads, loaded.spec.safety, desired)
+    planned = Planned.of(plan, reads, loaded.spec.safety, desired)
+    quickexit.keep(loaded, adapter, planned)   # freed by the process's end, not one by one
+    return planned
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:
