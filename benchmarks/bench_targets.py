@@ -44,6 +44,7 @@ SHOP = ROOT / "specs" / "shop.yaml"
 PARSE_ONLY = ("import gc, sys, yaml\ngc.disable()\n"
               "yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)\n")
 failures: list[str] = []
+KEEP = False   # --work DIR: the specs and states stay there for the next run
 
 
 def check(ok: bool, what: str) -> None:
@@ -87,6 +88,8 @@ def make_spec(n: int, folder: Path) -> tuple[Path, Path]:
     """The synthetic spec of `n` resources and a mock state file that matches it (made in a child
     process, so this one stays small)."""
     spec, state = folder / f"spec{n}.yaml", folder / f"state{n}.json"
+    if spec.exists() and state.exists():  # --work DIR of an earlier run: made already
+        return spec, state
     code = ("import sys, yaml\nfrom pathlib import Path\nsys.path.insert(0, sys.argv[3])\n"
             "from benchmarks.generate import build\nfrom adapters.mock import MockAdapter\n"
             "from adapters.store import Store\nfrom crmdeploy.apply import apply_plan\n"
@@ -149,8 +152,9 @@ def local(sizes: list[int], plan_size: int, rss_size: int, runs: int, folder: Pa
         if n == rss_size:
             print(f"   target 4: peak RSS of the {n:,} no-op plan / parse-only = "
                   f"{ratio(results, 'plan', 'parse', 1):.2f} (<= 1.2)  [{loads(results)}]")
-        spec.unlink()
-        state.unlink()
+        if not KEEP:
+            spec.unlink()
+            state.unlink()
 
 
 def start_server(state: Path, rate: float, latency_ms: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -228,8 +232,9 @@ def http(sizes: list[int], rate: float, latency_ms: int, runs: int, folder: Path
         shown = f"{wall / floor_s:6.2f}" if floor_s > 0 else "     -"
         print(f"{n:>8,} {statistics.median(gets):5.0f} {floor:8} {floor_s:8.2f} {wall:7.2f} {shown} {limited:5}  "
               f"load {min(loads_seen):.1f}–{max(loads_seen):.1f}", flush=True)
-        spec.unlink()
-        state.unlink()
+        if not KEEP:
+            spec.unlink()
+            state.unlink()
 
 
 def startup(runs: int, folder: Path) -> None:
@@ -245,12 +250,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="paired rounds (default 5; 1 with --quick)")
     parser.add_argument("--only", choices=("local", "http", "startup"), action="append",
                         help="run only these parts (repeatable)")
+    parser.add_argument("--work", help="keep the generated specs and mock states in this folder, and reuse them")
     args = parser.parse_args()
     parts = set(args.only or ("local", "http", "startup"))
     runs = args.runs or (1 if args.quick else 5)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {load_avg()}")
+    global KEEP
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(args.work or tmp)
+        KEEP = bool(args.work)
         if "local" in parts:
             if args.quick:
                 local([500], 500, 500, runs, folder)
