@@ -128,11 +128,11 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
         reads = read_live(adapter, desired, progress)
-        writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
-        unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
         live = resources_of(reads)
         check_matched(only, "--only", desired, live)
         check_matched(exclude, "--exclude", desired, live)
+        writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
+        unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
         changes = diff_all(desired, live, writable, prune=options.prune, manual_fields=unwritable)
     full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
