@@ -4,9 +4,9 @@
     python benchmarks/bench_fleet.py --quick    # CI smoke: 8 accounts
     python benchmarks/bench_fleet.py --accounts 100 --latency-ms 50
 
-One emulator per account (its own store, API key and 10 requests/second limit, each answering
-503 beyond it), all served from one helper process, so the measured `crmdeploy` process is the
-only client. Every account holds specs/shop.yaml already; the project gives each a base
+One emulator per account, with its extension surface (its own store, API key and 10 requests/second
+limit, each answering 503 beyond it), all served from one helper process, so the measured
+`crmdeploy` process is the only client. Every account holds specs/shop.yaml already; the project gives each a base
 (shop.yaml) plus an overlay with a `${var:…}` (its shop's name), so every plan shows that update.
 
 Measured, each as a separate `crmdeploy` process:
@@ -63,7 +63,7 @@ def serve(accounts: int, latency_ms: int) -> None:
         for i in range(accounts):
             store = Store()
             apply_plan(make_plan(spec, MockAdapter(store)), MockAdapter(store))
-            emulator = Emulator(store, Settings(api_key=key(i), rate_limit=10, latency_ms=latency_ms))
+            emulator = Emulator(store, Settings(api_key=key(i), rate_limit=10, latency_ms=latency_ms, extensions=True))
             urls.append(stack.enter_context(running(emulator)).url)
             emulators.append(emulator)
         print(json.dumps(urls), flush=True)

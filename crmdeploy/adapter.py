@@ -39,7 +39,7 @@ How the core drives an adapter (in the manner of octoDNS's BaseProvider):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, runtime_checkable
@@ -99,6 +99,20 @@ class ReportsUsage(Protocol):
 def usage_of(adapter: Adapter, kind: Kind, key: str) -> int | None:
     """The usage count, or None for an adapter without `usage` (it stays optional)."""
     return adapter.usage(kind, key) if isinstance(adapter, ReportsUsage) else None
+
+
+@runtime_checkable
+class ChecksWrites(Protocol):
+    """Optional: a target that can tell, before the first write, that its key may not make them."""
+
+    def check_writes(self, kinds: Iterable[Kind]) -> None:
+        """Raise AuthError naming what the key lacks to write `kinds`; return when it may."""
+
+
+def check_writes(adapter: Adapter, kinds: Iterable[Kind]) -> None:
+    """Ask a target that can say whether its key may write `kinds` (others are asked nothing)."""
+    if isinstance(adapter, ChecksWrites):
+        adapter.check_writes(kinds)
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lock, savedplan, snapshot
-from .adapter import Adapter
+from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
 from .fingerprint import Fingerprint, differences, take
@@ -185,6 +185,8 @@ def take_snapshot(planned: Planned, directory: Path = snapshot.SNAPSHOT_DIR) -> 
 def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None) -> ApplyReport:
     """Apply the plan, journaling every write as it finishes (the journal and `progress` are
     called on this thread only, one outcome at a time, while writes of a level run in parallel)."""
+    writes = {change.kind for change in planned.plan.writes}
+    check_writes(adapter, [BY_NAME[name] for name in sorted(writes)])  # before the first write
     record = Journal(journal, planned.plan.target, planned.live).record
 
     def tick(outcome: Outcome) -> None:

@@ -197,3 +197,38 @@ def test_the_global_key_is_refused_for_two_https_accounts(tmp_path, runner, monk
     assert result.exit_code == 1
     assert "prod    error" in result.stdout and "local   ok" in result.stdout
     assert "Error: [prod] crmdeploy.yaml:2:3: target prod has no api_key_env" in result.stderr
+
+
+def test_each_emulator_account_is_read_with_its_own_key_only(start_emulator, tmp_path, runner, monkeypatch):
+    """Two HTTP accounts (emulators on 127.0.0.1), each knowing only its own key."""
+    one, two = start_emulator(api_key="key-one"), start_emulator(api_key="key-two")
+    make_project(tmp_path, f"""\
+targets:
+  one: {{url: "{one.url}", spec: [base/, overlays/staging.yaml], api_key_env: ONE_KEY, vars: {{shop_name: A}}}}
+  two: {{url: "{two.url}", spec: [base/, overlays/prod.yaml], api_key_env: TWO_KEY, vars: {{shop_name: B}}}}
+""")
+    monkeypatch.setenv("CRMDEPLOY_API_KEY", "key-one")   # never used for a target with its own key
+    monkeypatch.setenv("CRMDEPLOY_RATE_LIMIT", "0")
+    monkeypatch.setenv("ONE_KEY", "key-one")
+    monkeypatch.setenv("TWO_KEY", "key-two")
+    assert run(runner, "apply", "--all", "--yes").exit_code == 0
+    assert run(runner, "plan", "--all", "--detailed-exitcode").exit_code == 0
+    compared = run(runner, "compare", "one", "two", "-f", "json")
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.stdout)["summary"] == {"only_in_b": 0, "only_in_a": 0, "differs": 3}
+    monkeypatch.setenv("TWO_KEY", "key-one")             # the wrong account's key: refused by two only
+    result = run(runner, "plan", "--all", "--detailed-exitcode")
+    assert result.exit_code == 1
+    assert "one     ok" in result.stdout and "two     error" in result.stdout
+
+
+def test_a_stale_saved_plan_is_refused_and_the_others_apply(project, runner, tmp_path):
+    saved = tmp_path / "plans"
+    assert run(runner, "plan", "--all", "--out", str(saved)).exit_code == 0
+    assert run(runner, "apply", "-t", "staging", "--yes").exit_code == 0       # staging moved since
+    result = run(runner, "apply", str(saved))
+    assert result.exit_code == 3, result.output
+    assert "staging  refused" in result.stdout and "prod     ok" in result.stdout
+    assert f"crmdeploy plan --targets staging --out {saved}" in result.stderr
+    assert run(runner, "plan", "--targets", "staging", "--out", str(saved)).exit_code == 0
+    assert run(runner, "apply", str(saved)).exit_code == 0

@@ -89,8 +89,10 @@ def test_interrupted_is_130(tmp_path) -> None:
             "from crmdeploy.commands import apply as a\na.confirm = wait\n"
             "from crmdeploy.cli import main\n"
             f"sys.argv = ['crmdeploy', 'apply', {MINIMAL!r}, '-t', 'mock://']\nmain()\n")
+    # A suite started in the background inherits SIGINT ignored; a terminal's Ctrl-C is not.
     process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in process.stdout:
         if line.strip() == "ready":
             break

@@ -104,3 +104,18 @@ def test_a_key_twice_in_one_layer_is_still_a_duplicate(base, write_spec):
 def test_a_single_spec_still_loads_as_before(write_spec):
     loaded = load(write_spec(BASE), {"shop_name": "Shop"})
     assert loaded.spec.templates[0].subject == "Заказ в Shop"
+
+
+def test_custom_fields_are_patched_and_removed_by_entity_slash_code(write_spec):
+    base = write_spec("version: 1\ncustom_fields:\n"
+                      "  - {code: vin, entity: order, name: VIN, type: string}\n"
+                      "  - {code: vin, entity: customer, name: VIN клиента, type: string}\n", "base.yaml")
+    overlay = write_spec("custom_fields:\n  order/vin: {name: VIN авто}\nremove:\n  custom_fields: [customer/vin]\n",
+                         "o.yaml")
+    loaded = load_layers([base, overlay])
+    assert [(f.entity, f.code, f.name) for f in loaded.spec.custom_fields] == [("order", "vin", "VIN авто")]
+    moved = write_spec("custom_fields:\n  order/vin: {entity: customer}\n", "m.yaml")
+    with pytest.raises(SpecError) as info:
+        load_layers([base, moved])
+    assert problem(info).startswith(f"{moved}:2:15: custom_fields.order/vin.entity: an overlay cannot change the key "
+                                    'of custom field "order/vin" (to "customer/vin")')

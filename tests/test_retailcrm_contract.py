@@ -82,7 +82,8 @@ def real_account(answers: dict[str, dict] | None = None) -> None:
 @responses.activate
 def test_every_list_of_a_real_account_reads_in_its_real_types(adapter) -> None:
     real_account()
-    live = {kind.name: adapter.fetch(kind, []) for kind in KINDS}
+    reads = {kind.name: adapter.fetch(kind, []) for kind in KINDS}
+    live = {name: read.resources for name, read in reads.items()}
 
     statuses = {s.code: s for s in live["statuses"]}
     assert statuses["3"].name == "3" and statuses["dict-statuses-1571123798"].active is False
@@ -100,11 +101,11 @@ def test_every_list_of_a_real_account_reads_in_its_real_types(adapter) -> None:
     assert {g.code: g.order_types for g in live["user_groups"]} == {"manager": ["eshop-individual"],
                                                                     "director": []}
     assert live["templates"] is None and live["triggers"] is None and live["integrations"] == []
-    assert {k.name: adapter.capability(k) for k in KINDS if adapter.capability(k) is not Capability.WRITE} == {
+    assert {k: r.capability for k, r in reads.items() if r.capability is not Capability.WRITE} == {
         "status_groups": Capability.READ, "user_groups": Capability.READ, "users": Capability.READ,
         "templates": Capability.NONE, "triggers": Capability.NONE, "integrations": Capability.READ}
-    assert adapter.manual_fields(BY_NAME["custom_fields"]) == {"required_at"}
-    assert adapter.manual_fields(BY_NAME["user_groups"]) == {"permissions"}
+    assert reads["custom_fields"].manual_fields == {"required_at"}
+    assert reads["user_groups"].manual_fields == {"permissions"}
     # One request says what the server serves; then one per list, none for what it lacks.
     paths = [urlsplit(c.request.url).path for c in responses.calls]
     assert paths[0] == "/api/credentials" and paths.count("/api/credentials") == 1
@@ -115,11 +116,11 @@ def test_every_list_of_a_real_account_reads_in_its_real_types(adapter) -> None:
 def test_a_boolean_default_served_as_the_string_false_reads_as_false(adapter) -> None:
     galka = official.CUSTOM_FIELD_GALKA["customField"]
     real_account({**official.LISTS, "custom-fields": official.paged("customFields", [galka])})
-    [field] = adapter.fetch(BY_NAME["custom_fields"], [])
+    [field] = adapter.fetch(BY_NAME["custom_fields"], []).resources
     assert (field.type, field.default) == ("boolean", "false")
     legacy_only = {k: v for k, v in galka.items() if k != "defaultTyped"}
     responses.replace(responses.GET, V5 + "custom-fields", json=official.paged("customFields", [legacy_only]))
-    assert adapter.fetch(BY_NAME["custom_fields"], [])[0].default == "false"
+    assert adapter.fetch(BY_NAME["custom_fields"], []).resources[0].default == "false"
 
 
 @responses.activate
@@ -127,9 +128,9 @@ def test_an_unreadable_item_the_spec_does_not_manage_is_a_warning_not_a_stop(ada
     odd = {**official.STATUSES["statuses"]["new"], "code": "odd", "ordering": "first"}
     real_account({**official.LISTS, "reference/statuses": {
         "success": True, "statuses": {**official.STATUSES["statuses"], "odd": odd}}})
-    live = adapter.fetch(BY_NAME["statuses"], [])
-    assert sorted(s.code for s in live) == ["3", "dict-statuses-1571123798", "new"]
-    [warning] = adapter.warnings["statuses"]
+    read = adapter.fetch(BY_NAME["statuses"], [])
+    assert sorted(s.code for s in read.resources) == ["3", "dict-statuses-1571123798", "new"]
+    [warning] = read.warnings
     assert warning.startswith("statuses.odd: unreadable item skipped (ordering: ")
 
 
@@ -145,8 +146,7 @@ def test_every_write_of_shop_yaml_uses_an_official_route_and_only_model_fields(a
     spec = load(SHOP).spec
     sent: dict[str, int] = {}
     for kind in KINDS:
-        adapter.fetch(kind, spec.resources(kind.name))
-        if adapter.capability(kind) is not Capability.WRITE:
+        if adapter.fetch(kind, spec.resources(kind.name)).capability is not Capability.WRITE:
             continue
         for resource in spec.resources(kind.name):
             adapter.create(kind, resource)
@@ -215,3 +215,15 @@ def test_apply_of_shop_yaml_on_a_real_profile_emulator_sends_only_official_field
     kinds = {official_write(w.path, urlencode(w.form, doseq=True))[0] for w in writes}
     assert kinds == set(OFFICIAL_KINDS)  # and nothing else: no module, no credential, no extension
     assert server.emulator.store.records("integrations") == []
+
+
+def test_apply_with_a_key_that_lacks_a_write_scope_writes_nothing_and_names_it(
+        start_emulator, runner, secrets_env, http_env) -> None:
+    from .safe_helpers import invoke
+
+    server = start_emulator(extensions=False, scopes=("reference_read", "reference_write", "custom_fields_read",
+                                                      "user_read", "integration_read"))
+    applied = invoke(runner, "apply", SHOP, "--target", server.url, "--yes")
+    assert applied.exit_code == 1
+    assert "the API key lacks custom_fields_write, which this plan needs; nothing was written" in applied.stderr
+    assert server.emulator.stats()["requests"]["POST"] == 0

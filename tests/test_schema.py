@@ -51,6 +51,14 @@ def test_a_secret_must_be_an_env_reference(schema):
     assert errors(schema, spec) == []
 
 
+def test_an_access_note_password_must_be_an_env_reference_and_a_todo_trigger_needs_no_action(schema):
+    spec = {"version": 1, "access_notes": [{"system": "Сайт", "password": "hunter2"}]}
+    assert len(errors(schema, spec)) == 1
+    spec["access_notes"][0]["password"] = "${env:SAYT_PASSWORD}"
+    spec["triggers"] = [{"code": "t", "todo": "Позвонить клиенту", "active": False}]
+    assert errors(schema, spec) == []
+
+
 def test_wrong_types_and_values_are_rejected(schema):
     spec = {"version": 1, "custom_fields": [{"code": "f", "name": "F", "type": "colour"}],
             "status_groups": [{"code": "g", "name": "G", "ordering": "first"}]}

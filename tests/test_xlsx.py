@@ -252,6 +252,8 @@ def test_export_writes_the_template_tabs_first(shop_book):
     assert statuses.freeze_panes == "A5"
     assert [c.value for c in statuses[5]][:6] == ["Новый", None, None, None, None, "new"]   # a group row
     assert "A5:E5" in {str(r) for r in statuses.merged_cells.ranges}
+    cms = [r for r in statuses.merged_cells.ranges if r.min_col == r.max_col == 2]   # one CMS status, many rows
+    assert cms and all(r.max_row > r.min_row for r in cms)
     assert statuses["E4"].comment is not None and "задача «Текст»" in statuses["E4"].comment.text
 
 
@@ -368,3 +370,29 @@ def test_a_check_of_the_loader_is_reported_in_the_workbooks_words(hand):
         read_workbook(hand)
     assert messages(caught.value.problems) == [
         f"{hand}[Пользователи] строка 6, столбец D: E-mail: напишите адрес почты (сейчас 'не почта')"]
+
+
+def test_custom_fields_and_dictionaries_by_name(tmp_path):
+    book = tz_workbook.build(tmp_path / "ТЗ.xlsx")
+    wb = load_workbook(book)
+    fields = wb.create_sheet("Поля")
+    fields.append(["Сущность", "Название поля", "Тип", "Справочник", "Обязательно в статусах"])
+    fields.append(["Заказ", "VIN автомобиля", "Строка", None, "Согласовано"])
+    fields.append(["Заказ", "Марка автомобиля", "Справочник", "Марки", "Согласовано\nОжидает предоплаты"])
+    fields.append(["Клиент", "Год выпуска", "целое число", None, None])
+    dictionaries = wb.create_sheet("Справочники")
+    dictionaries.append(["Справочник", "Значение"])
+    dictionaries.append(["Марки", "LADA"])
+    dictionaries.append([None, "KIA"])
+    statuses = wb["Статусы"]
+    statuses["E14"] = "Да, SMS клиенту; поле «Марка автомобиля» = «kia»"
+    wb.save(book)
+    spec = read_workbook(book).spec
+    assert [(f.entity, f.code, f.type, f.dictionary, f.required_at) for f in spec.custom_fields] == [
+        ("order", "vin_avtomobilya", "string", None, ["soglasovano"]),
+        ("order", "marka_avtomobilya", "dictionary", "marki", ["ozhidaet-predoplaty", "soglasovano"]),
+        ("customer", "god_vypuska", "integer", None, None)]
+    assert [(e.code, e.name, e.ordering) for e in spec.custom_dictionaries[0].elements] == \
+        [("lada", "LADA", 10), ("kia", "KIA", 20)]
+    trigger = next(t for t in spec.triggers if t.conditions.status == "handed-to-delivery")
+    assert trigger.actions[1].set_field.value == "kia"

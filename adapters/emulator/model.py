@@ -220,5 +220,12 @@ EXTENDED: dict[str, Entity] = {
 # What `GET /api/credentials` grants (ApiTest.php::testCredentials shows the shape; the scope
 # names seen in official sources are order_read, customer_read, reference_read, integration_read,
 # integration_write; the others follow the same pattern).
+# The scope a write route needs (a key without it is answered 403 "Access denied." and is not
+# given the route in `credentials`).
+WRITE_SCOPES = {**{kind: "reference_write" for kind in ("statuses", "product_statuses", "payment_types",
+                                                         "payment_statuses", "delivery_types", "order_types",
+                                                         "order_methods")},
+                "custom_dictionaries": "custom_fields_write", "custom_fields": "custom_fields_write",
+                "integration_modules": "integration_write"}
 DEFAULT_SCOPES = ("reference_read", "reference_write", "custom_fields_read", "custom_fields_write", "user_read",
                   "integration_read", "integration_write")

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from adapters.store import Store
 
 from . import modules, resources
-from .model import BY_KIND, DEFAULT_SCOPES, ENTITIES, EXTENDED, Entity
+from .model import BY_KIND, DEFAULT_SCOPES, ENTITIES, EXTENDED, WRITE_SCOPES, Entity
 from .resources import INVALID, Fail
 
 Form = dict[str, list[str]]
@@ -50,18 +50,35 @@ def build(extensions: bool = False, scopes: Sequence[str] = DEFAULT_SCOPES) -> l
               Route("GET", "/api/v5/users/{id}", _user),
               Route("POST", "/api/v5/users/{id}/status", _user_status),
               Route("GET", V5 + "integration-modules/{code}", modules.get),
-              Route("POST", V5 + "integration-modules/{code}/edit", modules.edit)]
+              Route("POST", V5 + "integration-modules/{code}/edit",
+                  modules.edit if "integration_write" in scopes else _denied)]
     for ent in ENTITIES:
-        routes += _routes(ent, extensions and ent.kind not in EXTENDED, native=True)
+        routes += _routes(ent, extensions and ent.kind not in EXTENDED, native=True, scopes=scopes)
         if extensions and ent.kind in EXTENDED:
-            routes += _routes(EXTENDED[ent.kind], True, native=False)
-    methods = sorted({r.template.replace(V5, "/api/") for r in routes if r.template.startswith(V5)})
+            routes += _routes(EXTENDED[ent.kind], True, native=False, scopes=scopes)
+    methods = sorted({r.template.replace(V5, "/api/") for r in routes
+                      if r.template.startswith(V5) and r.handler is not _denied})
     routes.append(Route("GET", "/api/credentials", partial(_credentials, methods, tuple(scopes))))
     return sorted(routes, key=lambda r: r.rank)
 
 
-def _routes(ent: Entity, extensions: bool, *, native: bool) -> list[Route]:
-    """`native`: the routes a real account has; `extensions`: the extension routes of `ent`."""
+def _routes(ent: Entity, extensions: bool, *, native: bool, scopes: Sequence[str]) -> list[Route]:
+    """`native`: the routes a real account has; `extensions`: the extension routes of `ent`.
+    A native write the key has no scope for answers 403 and is not among its methods."""
+    found = _routes_of(ent, extensions, native=native)
+    scope = WRITE_SCOPES.get(ent.kind)
+    if scope and scope not in scopes:
+        native_writes = {ent.create, ent.edit} - {None}
+        found = [Route(r.method, r.template, _denied) if r.template.removeprefix(V5) in native_writes else r
+                 for r in found]
+    return found
+
+
+def _denied(*_: Any) -> tuple[int, dict[str, Any]]:
+    raise Fail(403, "Access denied.")
+
+
+def _routes_of(ent: Entity, extensions: bool, *, native: bool) -> list[Route]:
     found = []
     if ent.list and (extensions if ent.ext_list else native):
         found.append(Route("GET", V5 + ent.list, partial(_list, ent)))

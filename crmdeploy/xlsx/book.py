@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from ..errors import Location, Problem
+from ..kinds import BY_NAME
 from . import words as _words
 from .grammar import Names
 from .grid import Found
@@ -131,23 +132,34 @@ class Book:
             self.put(rec, "comment", "\n".join(([old] if old else []) + notes), where, "Комментарий")
 
     # --- codes, names, references ---------------------------------------------------------------------
-    def assign_codes(self, kind: str, key: str = "code") -> None:
-        """Written codes first (a duplicate is an error), then generated ones, unique, in row order."""
-        taken: dict[str, CellLocation] = {}
+    def assign_codes(self, kind: str, key: str = "code", scope: str | None = None) -> None:
+        """Written codes first (a duplicate is an error), then generated ones, unique, in row order.
+        `scope`: a field within whose values codes must differ (a custom field's entity)."""
+        taken: dict[tuple, CellLocation] = {}
         for rec in self.records.get(kind, []):
             if rec.code is not None:
-                if rec.code in taken:
+                where = (self._scope(rec, scope), rec.code)
+                if where in taken:
                     self.error(rec.where.get((key,)), rec.headers.get((key,), "Код"),
-                               f"код «{rec.code}» уже занят строкой {taken[rec.code].line}: напишите другой "
+                               f"код «{rec.code}» уже занят строкой {taken[where].line}: напишите другой "
                                "или оставьте ячейку пустой")
-                taken[rec.code] = rec.where.get((key,), rec.row)
-        used = set(taken)
+                taken[where] = rec.where.get((key,), rec.row)
+        used: dict[Any, set[str]] = {}
+        for (group, code) in taken:
+            used.setdefault(group, set()).add(code)
         for rec in self.records.get(kind, []):
             if rec.code is None:
-                rec.data[key] = unique(rec.base, used)
+                rec.data[key] = unique(rec.base, used.setdefault(self._scope(rec, scope), set()))
                 rec.where[(key,)] = rec.row
             else:
                 rec.data[key] = rec.code
+
+    @staticmethod
+    def _scope(rec: Rec, scope: str | None) -> Any:
+        if scope is None:
+            return None
+        default = BY_NAME[rec.kind].model.model_fields[scope].default
+        return rec.data.get(scope, default)
 
     def resolve_refs(self, rec: Rec) -> None:
         for ref in rec.refs:

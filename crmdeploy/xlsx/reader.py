@@ -109,7 +109,7 @@ def _fields_of(kind: str) -> set[str]:
 def _finish(book: Book) -> None:
     for kind in ORDER:
         if kind not in ("users", "triggers", "custom_dictionaries"):
-            book.assign_codes(kind)
+            book.assign_codes(kind, scope="entity" if kind == "custom_fields" else None)
     book.assign_codes("custom_dictionaries")
     for rec in book.records.get("custom_dictionaries", []):
         for item in rec.extra.get("later", []):
@@ -118,7 +118,8 @@ def _finish(book: Book) -> None:
         for rec in book.records.get(kind, []):
             key = rec.data.get("email" if kind == "users" else "code")
             if key is not None and kind != "triggers":
-                book.names.add(kind, text(key).lower() if kind == "users" else key, rec.data.get("name"))
+                book.names.add(kind, text(key).lower() if kind == "users" else _key(kind, rec.data),
+                               rec.data.get("name"))
             if kind == "templates":
                 book.names.channel[rec.data["code"]] = rec.data.get("channel", "email")
     for kind in ORDER:
@@ -126,6 +127,12 @@ def _finish(book: Book) -> None:
             book.resolve_refs(rec)
     _triggers(book)
     _secrets(book)
+
+
+def _key(kind: str, data: dict) -> str:
+    """The key the spec gives this record (a custom field's may be "entity/code"), as `Kind.key_of` says."""
+    from ..kinds import BY_NAME
+    return BY_NAME[kind].key_of(BY_NAME[kind].model.model_construct(**data))
 
 
 def _triggers(book: Book) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..kinds import BY_NAME
 from ..spec.comms import Action, Trigger
 from ..spec.root import SpecBase
 from ..specfile import cell_yaml, resource_data
@@ -28,7 +29,7 @@ def names_of(spec: SpecBase) -> Names:
     names = Names()
     for kind in NAMED_KINDS:
         for resource in spec.resources(kind):
-            names.add(kind, resource.code, resource.name)
+            names.add(kind, BY_NAME[kind].key_of(resource), resource.name)
     for user in spec.users:
         names.add("users", user.email, user.email)
     for template in spec.templates:

@@ -95,7 +95,9 @@ def _tab(ws: Worksheet, tab: Tab, tables: list[Table], spec: SpecBase, names: An
         rows = ROWS[table.kind](spec, names, table)
         for values in rows:
             row += 1
-            _row(ws, row, table, values)
+            _row(ws, row, table, dict(values))
+        if table.kind == "statuses":
+            _merge_runs(ws, header + 1, rows, table, "cms")
         last = row + (BLANK_ROWS if blank or not rows else 0)
         _dropdowns(ws, table, header + 1, max(last, header + 1), lists)
         row = last + 3
@@ -125,6 +127,20 @@ def _row(ws: Worksheet, row: int, table: Table, values: dict) -> None:
             ws.cell(row, c).fill = GROUP_FILL
         ws.cell(row, 1).font = BOLD
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+
+
+def _merge_runs(ws: Worksheet, first: int, rows: list[dict], table: Table, key: str) -> None:
+    """One cell over consecutive rows with the same value, as the template shows a CMS status
+    that stands for several CRM statuses (import gives a merged value to every row it spans)."""
+    c = 1 + next(i for i, col in enumerate(table.columns) if col.key == key)
+    start = 0
+    for i in range(1, len(rows) + 1):
+        same = i < len(rows) and rows[i].get(key) is not None and rows[i].get(key) == rows[start].get(key)
+        if not same:
+            if i - start > 1 and rows[start].get(key) is not None:
+                ws.merge_cells(start_row=first + start, start_column=c, end_row=first + i - 1, end_column=c)
+                ws.cell(first + start, c).alignment = Alignment(vertical="center", wrap_text=True)
+            start = i
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> None:
