@@ -41,10 +41,10 @@ def test_plan_apply_plan_converges_and_a_second_apply_sends_no_writes(
     target = ["--target", emulator.url]
     first = runner.invoke(app, ["plan", str(SHOP), *target])
     assert first.exit_code == 0, first.output
-    assert "Plan: 106 to create, 0 to update, 0 to deactivate, 0 manual." in first.stdout
+    assert "Plan: 113 to create, 0 to update, 0 to deactivate, 0 manual." in first.stdout
     applied = runner.invoke(app, ["apply", str(SHOP), *target, "--yes"])
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 106 applied, 0 failed, 0 skipped." in applied.stdout
+    assert "Apply complete: 113 applied, 0 failed, 0 skipped." in applied.stdout
     again = runner.invoke(app, ["plan", str(SHOP), *target])
     assert again.stdout == f"No changes. {emulator.url} matches the spec.\n"
     posts = emulator.emulator.stats()["requests"]["POST"]

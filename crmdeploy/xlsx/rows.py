@@ -206,6 +206,7 @@ def triggers(spec: SpecBase, names: Names, table: Table) -> Rows:
         c = t.conditions
         rows.append({"name": t.name, "event": enum_label(EVENT, t.event), "code": t.code, "todo": t.todo,
                      "active": yn(t.active), "actions": _actions_cell(t.actions, names),
+                     "after": c.after, "ordering": t.ordering,
                      **{key: names.show(kind, getattr(c, key)) if getattr(c, key) else None
                         for key, kind in (("status", "statuses"), ("from_status", "statuses"),
                                           ("payment_status", "payment_statuses"),
