@@ -154,6 +154,8 @@ def signals_deferred() -> Iterator[None]:
 def _skipped(change: Change, broken: set[tuple[str, str]]) -> Outcome | None:
     if change.action is Action.MANUAL:
         return Outcome(change, Status.SKIPPED, f"manual: {change.note}")
+    if change.action is Action.BLOCKED:
+        return Outcome(change, Status.SKIPPED, f"blocked: {change.note}")
     if waiting := blockers(change, broken):
         return Outcome(change, Status.SKIPPED, f"depends on {', '.join(waiting)}, which was not applied")
     return None
@@ -226,6 +228,7 @@ def _work(queue: SimpleQueue) -> None:
 def _missing_after(change: Change, outcome: Outcome) -> bool:
     # A skipped update leaves the resource in place, so what references it can still go ahead.
     return outcome.status is Status.SKIPPED and Action.CREATE in (change.action, change.intent)
+
 
 
 def _attempt(adapter: Adapter, change: Change) -> Outcome:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from .commands import apply, compare, export, graph, mock_server, plan, schema, validate, xlsx
+from .commands import apply, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
 from .errors import EXIT_USAGE, exit_code_table
 
 # click's UsageError (typer vendors click in newer releases, so it is found through a public class).
@@ -71,6 +71,7 @@ def main_options(
 app.command()(validate.validate)
 app.command()(plan.plan)
 app.command()(apply.apply)
+app.command()(done.done)
 app.command()(compare.compare)
 app.command()(export.export)
 app.command()(schema.schema)

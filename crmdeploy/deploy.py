@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import lock, savedplan, snapshot
+from . import lock, manual, savedplan, snapshot
 from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
@@ -84,8 +84,9 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
     desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
     reads = read_live(adapter, desired)
-    full = make_plan(loaded, adapter, prune=options.prune, live=reads)
-    plan = annotate(Plan(full.target, tuple(select(full.changes, only, exclude))), adapter)
+    full = manual.with_records(make_plan(loaded, adapter, prune=options.prune, live=reads), loaded.paths,
+                               reads, desired)
+    plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
     return Planned.of(plan, reads, loaded.spec.safety, desired)
 
 
@@ -195,3 +196,21 @@ def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick
             progress(outcome)
 
     return apply_plan(planned.plan, adapter, tick)
+
+
+def record_steps(loaded: LoadedSpec, adapter: Adapter, addresses: list[str], *, all_steps: bool = False,
+                 forget: list[str] | None = None) -> tuple[Path, list[str]]:
+    """`crmdeploy done`: record pending manual steps as done (or forget records) in the spec's
+    records file; the file and one line per step recorded or forgotten."""
+    path = manual.records_path(loaded.paths)
+    records = manual.Records.load(path)
+    key = manual.target_key(adapter.target, path)
+    said = [f"forgot {a}" for a in manual.forget(records, key, forget or [])]
+    if addresses or all_steps:
+        planned = plan_spec(loaded, adapter)
+        unreadable = {name for name, live in planned.reads.items() if live.resources is None}
+        said += [f"recorded {a} as done" for a in manual.record_done(
+            records, key, planned.plan, unreadable, addresses, all_steps=all_steps)]
+    if said:
+        records.save()
+    return path, said

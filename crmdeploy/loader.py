@@ -22,6 +22,7 @@ from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
 SUFFIXES = (".yaml", ".yml")
+RECORDS_NAME = "crmdeploy.manual.yaml"   # manual-step records (manual.py) live beside the spec, not in it
 _VAR_HINT = " (define it in the target's vars in crmdeploy.yaml, or pass --var NAME=VALUE)"
 MAX_PROBLEMS = 20
 
@@ -31,6 +32,7 @@ class LoadedSpec:
     spec: SpecBase
     document: Document
     source: str
+    paths: tuple[Path, ...] = ()   # the spec files / folders given, base first
 
     def unset_secrets(self) -> list[tuple[tuple, str]]:
         """`(path, NAME)` of each `${env:NAME}` whose variable is unset: plan warns, apply refuses."""
@@ -63,7 +65,8 @@ def load_layers(paths: list[Path], variables: Mapping[str, Any] | None = None, *
         document = documents[0] if len(documents) == 1 else layer_documents(documents)
         if document.variables:
             substitute(document, variables or {}, hint=hint or _VAR_HINT)
-        return LoadedSpec(validate_document(document), document, source or " + ".join(map(str, paths)))
+        return LoadedSpec(validate_document(document), document, source or " + ".join(map(str, paths)),
+                          tuple(Path(p) for p in paths))
 
 
 def validate_document(document: Document) -> SpecBase:
@@ -77,7 +80,8 @@ def validate_document(document: Document) -> SpecBase:
 
 def _spec_files(root: Path) -> list[Path]:
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        files = sorted(p for p in root.rglob("*")
+                       if p.suffix in SUFFIXES and p.is_file() and p.name != RECORDS_NAME)
         if not files:
             raise SpecError([Problem(None, "", f"{root}: no .yaml or .yml files in this folder")])
         return files

@@ -26,6 +26,7 @@ class Action(str, Enum):
     UPDATE = "update"
     DEACTIVATE = "deactivate"
     MANUAL = "manual"          # the target cannot write this kind: a person does it in the admin UI
+    BLOCKED = "blocked"        # a write that waits for a manual step (what it references is made by hand)
     UNMANAGED = "unmanaged"    # in the CRM, not in the spec: reported, left alone
 
     @property
@@ -86,6 +87,8 @@ class Change:
 class Plan:
     target: str
     changes: tuple[Change, ...] = field(default_factory=tuple)
+    done: tuple[str, ...] = ()       # manual steps recorded as done (see manual.py), by address
+    notices: tuple[str, ...] = ()    # what a person should know that is not a change to make
 
     @classmethod
     def of(cls, target: str, changes: list[Change]) -> Plan:
@@ -102,12 +105,22 @@ class Plan:
         return tuple(c for c in self.changes if c.action.writes)
 
     @property
+    def manual_pending(self) -> bool:
+        """Work only a person can do is left: a manual step, or a write that waits for one."""
+        return self.count(Action.MANUAL) > 0 or self.count(Action.BLOCKED) > 0
+
+    @property
     def has_changes(self) -> bool:
-        return bool(self.writes) or self.count(Action.MANUAL) > 0
+        return bool(self.writes) or self.manual_pending
 
     def to_data(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "target": self.target,
+        data = {"format_version": FORMAT_VERSION, "target": self.target,
                 "summary": self.summary(), "changes": [c.to_data() for c in self.changes]}
+        if self.done:
+            data["done"] = list(self.done)
+        if self.notices:
+            data["notices"] = list(self.notices)
+        return data
 
     def checksum(self) -> str:
         body = json.dumps(self.to_data()["changes"], sort_keys=True, ensure_ascii=False)

@@ -11,9 +11,10 @@ from typing import Any
 from .apply import ApplyReport, Status
 from .plan import Action, Change, Plan, plain, title
 
-SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DEACTIVATE: "-", Action.MANUAL: "!"}
-COLOR = {Action.CREATE: "32", Action.UPDATE: "33", Action.DEACTIVATE: "31", Action.MANUAL: "35"}
-LEGEND = "  + create   ~ update   - deactivate (active: false)   ! manual (in the admin UI)"
+SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DEACTIVATE: "-", Action.MANUAL: "!", Action.BLOCKED: "="}
+COLOR = {Action.CREATE: "32", Action.UPDATE: "33", Action.DEACTIVATE: "31", Action.MANUAL: "35", Action.BLOCKED: "90"}
+LEGEND = ("  + create   ~ update   - deactivate (active: false)   ! manual (in the admin UI)   "
+          "= blocked (waits for a manual step)")
 MAX_VALUE = 200
 
 
@@ -31,8 +32,10 @@ def field_rows(change: Change) -> Iterator[tuple[str, str, str]]:
 
 def summary_line(plan: Plan) -> str:
     c = plan.count
+    blocked = f", {c(Action.BLOCKED)} blocked" if c(Action.BLOCKED) else ""
+    done = f" ({len(plan.done)} manual step(s) recorded as done)" if plan.done else ""
     return (f"Plan: {c(Action.CREATE)} to create, {c(Action.UPDATE)} to update, "
-            f"{c(Action.DEACTIVATE)} to deactivate, {c(Action.MANUAL)} manual.")
+            f"{c(Action.DEACTIVATE)} to deactivate, {c(Action.MANUAL)} manual{blocked}.{done}")
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -49,8 +52,10 @@ def plan_text(plan: Plan, *, color: bool = False) -> str:
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
         lines += _unmanaged_block(unmanaged)
+    lines += [f"Note: {n}" for n in plan.notices] + ([""] if plan.notices else [])
     if not plan.has_changes:
-        lines.append(f"No changes. {plan.target} matches the spec.")
+        done = f" ({len(plan.done)} manual step(s) recorded as done)" if plan.done else ""
+        lines.append(f"No changes. {plan.target} matches the spec.{done}")
     else:
         lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"

@@ -69,7 +69,7 @@ def _usage_warning(change: Change, usage: Usage) -> list[str]:
 def judge(change: Change, usage: Usage) -> Change:
     """`change` with `reversible` and `warnings` filled in; a manual change is judged by the write
     a person makes (its intent), an unmanaged one not at all."""
-    judge_action = JUDGES.get(change.intent if change.action is Action.MANUAL else change.action)
+    judge_action = JUDGES.get(change.intent if change.action in (Action.MANUAL, Action.BLOCKED) else change.action)
     if judge_action is None:
         return change
     reversible, warnings = judge_action(change)
@@ -80,4 +80,4 @@ def annotate(plan: Plan, adapter: Adapter) -> Plan:
     def usage(kind: str, key: str) -> int | None:
         return usage_of(adapter, BY_NAME[kind], key)
 
-    return Plan(plan.target, tuple(judge(c, usage) for c in plan.changes))
+    return replace(plan, changes=tuple(judge(c, usage) for c in plan.changes))

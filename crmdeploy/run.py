@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from .adapter import Adapter, Capability, Live, workers_of
+from .daemons import daemon_map
 from .diff import diff_all
 from .gcpause import paused_gc
 from .kinds import KINDS, Kind
@@ -38,9 +38,9 @@ def read_live(adapter: Adapter, desired: dict[str, list[Resource]] | None = None
     with paused_gc():  # thousands of small live objects, no cycles
         if workers == 1:
             return {kind.name: fetch(kind) for kind in KINDS}
-        with ThreadPoolExecutor(workers, "crmdeploy-read") as pool:
-            # map() hands results back in KINDS order and raises the first failing kind's error.
-            return dict(zip((k.name for k in KINDS), pool.map(fetch, KINDS)))
+        # Results in KINDS order, the first failing kind's error raised; daemon threads, so Ctrl-C
+        # ends the command at once instead of waiting out the reads in flight.
+        return dict(zip((k.name for k in KINDS), daemon_map(fetch, KINDS, workers, "crmdeploy-read")))
 
 
 def resources_of(reads: Reads) -> dict[str, list[Resource] | None]:

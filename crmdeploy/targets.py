@@ -52,7 +52,7 @@ def plan_code(plan: Plan, detailed: bool = True) -> int:
         return EXIT_OK
     if plan.writes:
         return EXIT_CHANGES
-    return EXIT_MANUAL if plan.count(Action.MANUAL) else EXIT_OK
+    return EXIT_MANUAL if plan.manual_pending else EXIT_OK
 
 
 def plan_counts(plan: Plan) -> dict[str, int]:

@@ -232,3 +232,10 @@ def test_a_stale_saved_plan_is_refused_and_the_others_apply(project, runner, tmp
     assert f"crmdeploy plan --targets staging --out {saved}" in result.stderr
     assert run(runner, "plan", "--targets", "staging", "--out", str(saved)).exit_code == 0
     assert run(runner, "apply", str(saved)).exit_code == 0
+
+
+def test_one_key_file_for_several_targets_is_refused(project, runner, tmp_path):
+    (tmp_path / "key").write_text("k", encoding="utf-8")
+    result = run(runner, "plan", "--all", "--api-key-file", str(tmp_path / "key"))
+    assert result.exit_code == 64
+    assert "with several targets each uses only its own" in result.stderr

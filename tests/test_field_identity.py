@@ -207,3 +207,14 @@ def test_manual_fields_are_never_compared_or_sent_and_each_is_one_manual_step():
     assert (create.action, step.action) == (Action.CREATE, Action.MANUAL)
     assert create.resource.required_at is None      # what is sent leaves the field out
     assert "required_at" not in {f.field for f in create.fields}
+
+
+@pytest.mark.parametrize("item", ["{code: slots, name: Слоты, elements: []}", "{code: slots, name: Слоты}"])
+def test_a_dictionary_without_elements_is_a_located_error(runner, write_spec, item):
+    from crmdeploy.cli import app
+    spec = write_spec(f"version: 1\ncustom_dictionaries:\n  - {item}\n")
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: {spec}:3:5: custom_dictionaries[0]: a dictionary needs at least "
+                                     'one element in "elements"')
+    assert "Traceback" not in result.output

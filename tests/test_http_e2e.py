@@ -115,7 +115,7 @@ def test_on_a_real_account_those_kinds_are_manual_and_skipped(
     applied = runner.invoke(app, ["apply", str(SHOP), "--target", server.url, "--yes"])
     assert applied.exit_code == 0, applied.output
     assert "skipped  users.head@autoparts.example: manual: create in the admin UI" in applied.stdout
-    assert ("skipped  statuses.supplier-ordered: depends on status_groups.supplier-delivery, which was not applied"
+    assert ("skipped  statuses.supplier-ordered: blocked: waits for status_groups.supplier-delivery (manual)"
             in applied.stdout)
     groups = {r["code"] for r in server.emulator.store.records("status_groups")}
     assert groups == {"new", "approval", "assembling", "delivery", "complete", "cancel"}  # as every account starts

@@ -78,4 +78,5 @@ def test_diff_never_yields_anything_but_the_closed_set_of_actions():
     fields = diff_kind(BY_NAME["custom_fields"], [], [CustomField(code="f", name="F", type="string")], prune=True)
     assert {c.action for c in changes} == {Action.DEACTIVATE}
     assert [c.action for c in fields] == [Action.UNMANAGED]
-    assert {a.value for a in Action} == {"create", "update", "deactivate", "manual", "unmanaged"}
+    assert {a.value for a in Action} == {"create", "update", "deactivate", "manual", "blocked", "unmanaged"}
+    assert {a.value for a in Action if a.writes} == {"create", "update", "deactivate"}

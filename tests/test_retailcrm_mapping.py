@@ -146,7 +146,8 @@ def test_users_read_with_groups_as_codes_and_read_only_on_a_real_account(adapter
 @responses.activate
 def test_paged_lists_are_read_page_by_page(adapter) -> None:
     def page(n: int, codes: list[str]) -> dict:
-        return {"success": True, "customDictionaries": [{"name": c, "code": c, "elements": []} for c in codes],
+        return {"success": True, "customDictionaries": [{"name": c, "code": c, "elements": [{"name": "A", "code": "a"}]}
+                                                        for c in codes],
                 "pagination": {"limit": 100, "totalCount": 3, "currentPage": n, "totalPageCount": 2}}
     for n, codes in ((1, ["a", "b"]), (2, ["c"])):
         responses.get(V5 + "custom-fields/dictionaries", json=page(n, codes),
@@ -242,8 +243,8 @@ def test_integrations_with_the_extension_are_listed_and_secrets_kept(adapter) ->
 def test_custom_dictionary_create_is_not_repeated_when_the_first_attempt_took_effect(adapter) -> None:
     responses.post(V5 + "custom-fields/dictionaries/create", status=503, json={"success": False, "errorMsg": "x"})
     responses.get(V5 + "custom-fields/dictionaries/slots", json={"success": True, "customDictionary": {
-        "name": "Слоты", "code": "slots", "elements": []}})
-    adapter.create(BY_NAME["custom_dictionaries"], CustomDictionary(code="slots", name="Слоты"))
+        "name": "Слоты", "code": "slots", "elements": [{"name": "Утро", "code": "morning"}]}})
+    adapter.create(BY_NAME["custom_dictionaries"], CustomDictionary(code="slots", name="Слоты", elements=[{"code": "morning", "name": "Утро"}]))
     assert [c.request.method for c in responses.calls] == ["POST", "GET"]
 
 
@@ -252,7 +253,7 @@ def test_custom_dictionary_create_is_retried_when_the_first_attempt_did_not_happ
     responses.post(V5 + "custom-fields/dictionaries/create", status=503, json={"success": False, "errorMsg": "x"})
     responses.post(V5 + "custom-fields/dictionaries/create", status=201, json={"success": True, "code": "slots"})
     responses.get(V5 + "custom-fields/dictionaries/slots", status=404, json={"success": False, "errorMsg": "Not found"})
-    adapter.create(BY_NAME["custom_dictionaries"], CustomDictionary(code="slots", name="Слоты"))
+    adapter.create(BY_NAME["custom_dictionaries"], CustomDictionary(code="slots", name="Слоты", elements=[{"code": "morning", "name": "Утро"}]))
     assert [c.request.method for c in responses.calls] == ["POST", "GET", "POST"]
 
 

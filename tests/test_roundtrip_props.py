@@ -33,7 +33,7 @@ CODE = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,12}\Z")
 def specs(draw, text: st.SearchStrategy[str]) -> object:
     group = draw(CODE)
     statuses = draw(st.lists(st.tuples(CODE, NAME, st.none() | text, st.none() | st.integers(0, 100_000)),
-                             max_size=5, unique_by=lambda t: t[0]))
+                             min_size=1, max_size=5, unique_by=lambda t: t[0]))  # a dictionary needs an element
     bodies = draw(st.lists(st.tuples(CODE, text), max_size=3, unique_by=lambda t: t[0]))
     return Spec.model_validate({
         "status_groups": [{"code": group, "name": draw(NAME)}],

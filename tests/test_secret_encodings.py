@@ -55,7 +55,7 @@ def test_every_encoding_of_a_secret_is_masked_in_text(secret):
 def echo_in_every_encoding(request: Request) -> None:
     """A server that quotes every value it was sent back: raw, JSON-escaped, URL-encoded, base64,
     and the whole entity as a nested object."""
-    if "crmdeploy/integrations" not in request.path:  # where credentials go (the extension surface)
+    if "integration" not in request.path or request.method != "POST":
         return
     entity = json.loads(next(iter(request.form.values()))[0])
     values = [v for v in _strings(entity) if len(v) > 3]

@@ -216,6 +216,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     wb["Статусы"]["E11"] = "Да, письмо «Нет такого шаблона»"
     wb["Статусы"]["C46"] = "много"
     wb["Пользователи"]["D5"] = None
+    wb["Пользователи"]["D6"] = "не почта"
     wb.save(book)
     with pytest.raises(SpecError) as caught:
         read_workbook(book)
@@ -223,6 +224,7 @@ def test_every_mistake_at_once_and_in_russian(tmp_path):
     assert any("[Статусы] строка 11, столбец E: Триггер: шаблон «Нет такого шаблона» не найден" in m for m in found)
     assert any("[Статусы] строка 46, столбец C: Стоимость: напишите сумму" in m for m in found)
     assert any("[Пользователи] строка 5: E-mail: у сотрудника нет e-mail" in m for m in found)
+    assert any("[Пользователи] строка 6, столбец D: E-mail: напишите адрес почты" in m for m in found)  # loader's too
 
 
 def test_not_a_workbook_is_one_clear_error(runner, tmp_path):
@@ -379,20 +381,21 @@ def test_custom_fields_and_dictionaries_by_name(tmp_path):
     fields.append(["Сущность", "Название поля", "Тип", "Справочник", "Обязательно в статусах"])
     fields.append(["Заказ", "VIN автомобиля", "Строка", None, "Согласовано"])
     fields.append(["Заказ", "Марка автомобиля", "Справочник", "Марки", "Согласовано\nОжидает предоплаты"])
-    fields.append(["Клиент", "Год выпуска", "целое число", None, None])
+    fields.append(["Клиент", "VIN автомобиля", "строка", None, None])   # the same code, another entity
     dictionaries = wb.create_sheet("Справочники")
     dictionaries.append(["Справочник", "Значение"])
     dictionaries.append(["Марки", "LADA"])
     dictionaries.append([None, "KIA"])
     statuses = wb["Статусы"]
-    statuses["E14"] = "Да, SMS клиенту; поле «Марка автомобиля» = «kia»"
+    statuses["E14"] = "Да, SMS клиенту; поле «Марка автомобиля» = «kia»; поле «customer/vin_avtomobilya» = «нет»"
     wb.save(book)
     spec = read_workbook(book).spec
     assert [(f.entity, f.code, f.type, f.dictionary, f.required_at) for f in spec.custom_fields] == [
         ("order", "vin_avtomobilya", "string", None, ["soglasovano"]),
         ("order", "marka_avtomobilya", "dictionary", "marki", ["ozhidaet-predoplaty", "soglasovano"]),
-        ("customer", "god_vypuska", "integer", None, None)]
+        ("customer", "vin_avtomobilya", "string", None, None)]
     assert [(e.code, e.name, e.ordering) for e in spec.custom_dictionaries[0].elements] == \
         [("lada", "LADA", 10), ("kia", "KIA", 20)]
     trigger = next(t for t in spec.triggers if t.conditions.status == "handed-to-delivery")
-    assert trigger.actions[1].set_field.value == "kia"
+    assert [(a.set_field.field, a.set_field.value) for a in trigger.actions[1:]] == [
+        ("order/marka_avtomobilya", "kia"), ("customer/vin_avtomobilya", "нет")]

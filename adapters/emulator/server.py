@@ -1,7 +1,15 @@
-"""The emulator as a real HTTP server: threaded stdlib `http.server`, keep-alive, JSON only."""
+"""The emulator as a real HTTP server: threaded stdlib `http.server`, keep-alive, JSON only.
+
+Hardened like a server on a network: the key and the declared size are checked before a body
+is read (a wrong key: 403; over `MAX_BODY`: 413), a missing-for-a-body, bad or negative
+`Content-Length` is a 400 and a chunked body a 411 (it is not supported); a body or query that
+is not UTF-8 or JSON nested deeper than `MAX_DEPTH` is a 400 — never a traceback, a hang, or a
+U+FFFD stored in place of what was sent. Every refusal closes the connection.
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import signal
@@ -10,6 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ContextManager, TextIO
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +26,15 @@ from urllib.parse import parse_qs, urlsplit
 from .app import Emulator, Request
 
 log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024     # a form with one entity is a few KB; a MB is far beyond any real write
+MAX_DEPTH = 64             # JSON nesting a real entity never comes near
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,12 +55,11 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-        form = parse_qs(raw, keep_blank_values=True) if self.command == "POST" else {}
-        request = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True), form,
-                          dict(self.headers.items()))
+        try:
+            request = self._request()
+        except Refused as refused:
+            self._refuse(refused.status, refused.message)
+            return
         reply = self.server.emulator.handle(request)
         if reply.drop:
             self.close_connection = True   # nothing written: the client sees the connection drop
@@ -54,18 +71,106 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _request(self) -> Request:
+        """The request, its body read only once the key and the size allow it."""
+        parts = urlsplit(self.path)
+        query = _parsed(parts.query, "the query")
+        self._check_key(query)
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            raise Refused(411, "Length Required: chunked bodies are not supported; send Content-Length")
+        length = _length(self.headers.get("Content-Length"))
+        if length > self.server.max_body:
+            raise Refused(413, f"Payload Too Large: the body is limited to {self.server.max_body} bytes")
+        try:
+            text = self.rfile.read(length).decode("utf-8") if length else ""
+        except UnicodeDecodeError:
+            raise Refused(400, "the body is not UTF-8") from None
+        form = _parsed(text, "the body") if self.command == "POST" else {}
+        for values in form.values():
+            if any(_too_deep(v) for v in values):
+                raise Refused(400, f"JSON nested more than {MAX_DEPTH} levels deep")
+        return Request(self.command, parts.path, query, form, dict(self.headers.items()))
+
+    def _check_key(self, query: dict[str, list[str]]) -> None:
+        """A key given in the header or the query must be right before anything more is read
+        (a key sent only in the body is checked by the emulator, after the size check)."""
+        given = self.headers.get("X-API-KEY") or (query.get("apiKey") or [None])[0]
+        expected = self.server.emulator.settings.api_key
+        if given is not None and not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Refused(403, 'Wrong "apiKey" value.')
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server answers to a request it cannot parse: the JSON envelope, with a status
+        line even when the garbage looked like HTTP/0.9."""
+        self.request_version = "HTTP/1.1"
+        self._refuse(code, message or HTTPStatus(code).phrase)
+
+    def _refuse(self, status: int, message: str) -> None:
+        body = json.dumps({"success": False, "errorMsg": message}).encode("utf-8")
+        self.close_connection = True   # the body (if any) was not read: the connection cannot go on
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         # The default logs the request line, whose query may carry `apiKey=`: log the path only.
-        log.debug("%s %s", self.command, urlsplit(self.path).path)
+        # A garbage request line is logged before it has a command or a path.
+        path = getattr(self, "path", "") or ""
+        log.debug("%s %s", getattr(self, "command", None) or "-", urlsplit(path).path if path.isprintable() else "-")
+
+
+def _length(value: str | None) -> int:
+    if value is None:
+        return 0
+    text = value.strip()
+    if not text.isdigit() or not text.isascii():
+        raise Refused(400, f"Bad Request: Content-Length must be a whole number of bytes, not {text[:20]!r}")
+    return int(text)
+
+
+def _parsed(text: str, what: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise Refused(400, f"{what} is not UTF-8 (after percent-decoding)") from None
+
+
+def _too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON-looking `text` nests deeper than `limit` (brackets outside strings)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0, max_body: int = MAX_BODY):
         super().__init__((host, port), Handler)
         self.emulator = emulator
+        self.max_body = max_body
 
     @property
     def url(self) -> str:

@@ -131,6 +131,8 @@ class RetailCrmAdapter:
         if row.ext_list and not surface.serves(row.list or ""):
             self.found[kind.name], self.manual[kind.name] = Capability.NONE, frozenset()
             return Live(None, Capability.NONE)
+        if not row.list and not desired:  # no list route (modules): unlistable, so not exported
+            return Live(None, self._capability(row, surface), frozenset(row.unreadable))
         entities = self._entities(row, kind, desired)
         self.found[kind.name] = self._capability(row, surface)
         extended = EXTENSION_ROWS.get(kind.name)
@@ -158,13 +160,18 @@ class RetailCrmAdapter:
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
         endpoint, page = f"GET /api/v5/{row.list}", 1
+        pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
         while True:
             params = {"limit": PAGE, "page": page} if row.paged else None
             body = self.transport.get(row.list or "", params, resource=kind.name, rename=row.spec_name)
             found = answers.items(body, row.items, endpoint, kind.name)
+            if not row.paged:
+                yield from found
+                return
+            pages = pager.take(page, body, found)
             yield from found
-            pages = answers.page_count(body, endpoint, kind.name) if row.paged else 0
-            if page >= pages or not found:  # an empty page ends it, whatever the count claims
+            if page >= pages:
+                pager.finish()
                 return
             page += 1
 

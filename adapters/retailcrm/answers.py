@@ -114,3 +114,60 @@ def _shown(value: Any) -> str:
     if isinstance(value, (bool, int, float)) or value is None:
         return json.dumps(value)
     return f"a {_type(value)}"
+
+
+class Pager:
+    """The pages of one paged list must add up: the page asked for is the page answered, the counts
+    stay put, no item comes twice and the items number `totalCount`. A server or proxy that ignores
+    `page` (page 1 again and again) or a list that moves while it is read fails the read here —
+    planning from it would turn the items it lost into phantom creates."""
+
+    def __init__(self, endpoint: str, resource: str = ""):
+        self.endpoint, self.resource = endpoint, resource
+        self.pages: int | None = None
+        self.total: int | None = None
+        self.seen: set[Any] = set()
+        self.count = 0
+
+    def take(self, page: int, body: dict[str, Any], found: list[dict[str, Any]]) -> int:
+        """Check one page; the page count it gives."""
+        pages = page_count(body, self.endpoint, self.resource)
+        pagination = body["pagination"]
+        current, total = pagination.get("currentPage"), pagination.get("totalCount")
+        if current is not None and current != page:
+            raise self._bad(f"page {page} was asked for and page {_shown(current)} answered "
+                            "(does the server or a proxy ignore `page`?)")
+        if self.pages is not None and pages != self.pages:
+            raise self._bad(f"totalPageCount changed from {self.pages} to {pages} while reading")
+        if total is not None:
+            if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+                raise self._bad(f"pagination.totalCount is {_shown(total)}")
+            if self.total is not None and total != self.total:
+                raise self._bad(f"totalCount changed from {self.total} to {total} while reading")
+        self.pages, self.total = pages, total if total is not None else self.total
+        for item in found:
+            ident = _identity(item)
+            if ident in self.seen:
+                raise self._bad(f"page {page} repeats an item of an earlier page (does the server or a "
+                                "proxy ignore `page`, or did the list change while it was read?)")
+            self.seen.add(ident)
+        self.count += len(found)
+        if not found and page < pages:
+            raise self._bad(f"page {page} of {pages} is empty")
+        return pages
+
+    def finish(self) -> None:
+        if self.total is not None and self.count != self.total:
+            raise self._bad(f"the pages hold {self.count} items but totalCount says {self.total}")
+
+    def _bad(self, problem: str) -> MalformedAnswer:
+        return MalformedAnswer(f"{self.endpoint}: the pages do not add up: {problem}; refusing to plan "
+                               "from an incomplete list", resource=self.resource)
+
+
+def _identity(item: dict[str, Any]) -> Any:
+    """What tells two items of a list apart: the id, else the code (with the entity), else the email."""
+    keys = tuple(item.get(name) for name in ("id", "entity", "code", "email"))
+    if any(isinstance(k, (str, int)) and not isinstance(k, bool) for k in keys):
+        return tuple(k if isinstance(k, (str, int)) else repr(k) for k in keys)
+    return json.dumps(item, sort_keys=True, default=str)

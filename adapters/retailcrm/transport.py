@@ -9,6 +9,11 @@ would carry a custom header along to any host), TLS certificates are always
 verified unless the user turned that off explicitly, and a plain-http
 (loopback) target is reached directly, never through a proxy from the
 environment. Answers are read up to a size cap and checked (`answers`).
+
+Every request has an overall deadline (connect timeout + read timeout): an answer
+still trickling in then is cut off (`deadline`) and counts as a timeout. A server
+asking to wait longer than the policy's cap (`Retry-After`) is an error naming the
+wait it asked for, not a silent hour-long sleep.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from tenacity import RetryCallState
 
-from crmdeploy.errors import AdapterError
+from crmdeploy.errors import AdapterError, TransientError
 
 from . import answers
+from .deadline import Deadline, DeadlineAdapter
 from .errormap import api_words, from_exception, from_response, redirected
 from .retry import RetryPolicy
 
@@ -68,6 +73,7 @@ class Transport:
         self.base_url = base_url
         self.key = key
         self.timeout = timeout
+        self.deadline = timeout[0] + timeout[1]   # for the whole request, answer included
         self.max_body = max_body
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(rate_limit, clock, self.policy.sleep)
@@ -99,14 +105,23 @@ class Transport:
         """One request, no retry: the answer's body, or the error it means."""
         self.limiter.wait()
         endpoint = f"{method} {api_path(path)}"
+        deadline = Deadline(self.deadline)
         try:
-            with self.session.request(method, self.base_url + api_path(path), timeout=self.timeout,
-                                      stream=True, allow_redirects=False, **kwargs) as response:
+            with deadline, self.session.request(method, self.base_url + api_path(path), timeout=self.timeout,
+                                                stream=True, allow_redirects=False, **kwargs) as response:
                 raw = answers.read_capped(response, self.max_body, endpoint, resource)
         except requests.RequestException as exc:
+            if deadline.expired:
+                raise self._too_slow(endpoint, resource) from None
             raise from_exception(exc, url=self.base_url, resource=resource, key=self.key) from None
+        if deadline.expired:  # an answer that ends with the connection may look whole when cut
+            raise self._too_slow(endpoint, resource)
         log.debug("%s %s -> %s", method, api_path(path), response.status_code)
         return self._checked(response, raw, endpoint, resource, rename, (self.key, *hide))
+
+    def _too_slow(self, endpoint: str, resource: str) -> TransientError:
+        return TransientError(f"{endpoint}: no complete answer from {self.base_url} within {self.deadline:g} s "
+                              "(cut off; the server sends too slowly)", resource=resource)
 
     def _checked(self, response: requests.Response, raw: bytes, endpoint: str, resource: str,
                  rename: Rename, hide: tuple[str, ...]) -> dict[str, Any]:
@@ -129,8 +144,20 @@ class Transport:
         for attempt in self.policy.retrying(before_sleep=lambda state: _log_retry(state, what)):
             with attempt:
                 number = attempt.retry_state.attempt_number
-                return call(number) if numbered else call()
+                try:
+                    return call(number) if numbered else call()
+                except TransientError as exc:
+                    raise self._capped(exc, what) from None
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _capped(self, exc: TransientError, what: str) -> AdapterError:
+        """A wait asked for beyond the cap is an error naming it (never retried); else `exc`."""
+        cap, asked = self.policy.max_retry_after, exc.retry_after
+        if asked is None or asked <= cap:
+            return exc
+        return AdapterError(f"{what}: the server asked to wait {_duration(asked)} before trying again "
+                            f"(Retry-After), longer than the {_duration(cap)} crmdeploy waits; try again later",
+                            resource=exc.resource, status=exc.status)
 
     def close(self) -> None:
         self.session.close()
@@ -143,12 +170,18 @@ def api_path(path: str) -> str:
 
 def _session(connections: int) -> requests.Session:
     """A session that keeps a connection open for each of `connections` parallel requests
-    (requests' default pool keeps 10 and drops, with a warning, what is over)."""
+    (requests' default pool keeps 10 and drops, with a warning, what is over), on connections
+    a request's `Deadline` can cut."""
     session = requests.Session()
-    if connections > DEFAULT_POOLSIZE:
-        for prefix in ("http://", "https://"):
-            session.mount(prefix, HTTPAdapter(pool_maxsize=connections))
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, DeadlineAdapter(connections))
     return session
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h ({seconds:.0f} s)"
+    return f"{seconds:.0f} s"
 
 
 def _log_retry(state: RetryCallState, what: str) -> None:

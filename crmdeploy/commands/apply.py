@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_ERROR
+from ..errors import EXIT_ERROR, EXIT_MANUAL
 from ._common import (
     ApiKeyFileOpt,
     ExcludeOpt,
@@ -40,6 +40,8 @@ def apply(
     journal: Annotated[Optional[Path], typer.Option(
         "--journal", envvar="CRMDEPLOY_JOURNAL", show_default=False,
         help="JSONL file every write is appended to. Default: .crmdeploy/journal.jsonl.")] = None,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 4 (not 0) when manual steps are left after the writes.")] = False,
     api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
     all_targets: AllOpt = False, targets: TargetsOpt = None, project: ProjectOpt = None, var: VarOpt = None,
 ) -> None:
@@ -61,9 +63,10 @@ def apply(
     shared = {"force": force, "force_unlock": force_unlock, "journal": journal,
               "adapter_options": {"insecure": insecure, "parallelism": parallelism}}
     if many(all_targets, targets) and not (spec is not None and is_plan_folder(spec)):
-        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options, **shared))
+        raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options,
+                                    api_key_file=api_key_file, **shared))
     if spec is not None and is_plan_folder(spec):
-        raise typer.Exit(apply_folder(spec, project, targets, **shared))
+        raise typer.Exit(apply_folder(spec, project, targets, api_key_file=api_key_file, **shared))
     with guard():
         chosen = single(spec, target, project, var, api_key_file, saved_ok=True)
         source = apply_source(spec, options) if chosen.loaded is None else spec_source(chosen.loaded, options)
@@ -72,7 +75,8 @@ def apply(
             planned = source.plan(adapter)
             typer.echo(plan_text(planned.plan, color=color()), nl=False)
             planned.enforce_safety(force=force)
-            if not planned.plan.has_changes:
+            if not planned.plan.writes:
+                _checklist(planned.plan, spec, detailed_exitcode)
                 return
             confirm(planned.plan.target, yes)
             shot = take_snapshot(planned)
@@ -82,4 +86,17 @@ def apply(
                 report = execute(planned, adapter, journal=journal or JOURNAL, progress=tick)
         typer.echo(report_text(report), nl=False)
         if not report.ok:
+            _checklist(planned.plan, spec, False)
             raise typer.Exit(EXIT_ERROR)
+        _checklist(planned.plan, spec, detailed_exitcode)
+
+
+def _checklist(plan, spec: Optional[Path], detailed: bool) -> None:
+    """End with the manual work left, as a Markdown checklist (and exit 4 with --detailed-exitcode)."""
+    from ..manual import checklist
+
+    text = checklist(plan, f"crmdeploy done {spec or 'SPEC'} -t {plan.target}")
+    if text:
+        typer.echo("\n" + text, nl=False)
+        if detailed:
+            raise typer.Exit(EXIT_MANUAL)

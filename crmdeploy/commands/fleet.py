@@ -99,10 +99,13 @@ def _key_file(api_key_file: Path | None) -> dict[str, Any]:
     return {"api_key_file": api_key_file} if api_key_file else {}
 
 
-def run_options(var: list[str] | None, **options: Any) -> Any:
+def run_options(var: list[str] | None, api_key_file: Path | None = None, **options: Any) -> Any:
     from ..targets import Run
     from ..variables import parse_assignments
 
+    if api_key_file is not None:
+        raise UsageError("--api-key-file (CRMDEPLOY_API_KEY_FILE) is one account's key: with several targets "
+                         "each uses only its own (api_key_env or api_key_file in the project file)")
     return Run(variables=parse_assignments(var or ()), **options)
 
 
@@ -158,13 +161,14 @@ def is_plan_folder(path: Path) -> bool:
     return path.is_dir() and any(sniff(p) for p in path.glob("*.json") if p.is_file())
 
 
-def apply_folder(folder: Path, project_file: Path | None, targets: str | None, **options: Any) -> int:
+def apply_folder(folder: Path, project_file: Path | None, targets: str | None,
+                 api_key_file: Path | None = None, **options: Any) -> int:
     """`apply DIR`: the plans `plan --all --out DIR` saved, one per target, each exactly as saved."""
     from ..fleet import run_all
     from ..targets import APPLIED_DIR, APPLY_COLUMNS, apply_saved_one, saved_plans
 
     with guard():
-        run = run_options(None, **options)
+        run = run_options(None, api_key_file, **options)
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
         items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
         results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name,

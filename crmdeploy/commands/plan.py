@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import EXIT_CHANGES
+from ..targets import plan_code
 from ._common import (
     ApiKeyFileOpt,
     ExcludeOpt,
@@ -34,7 +34,8 @@ def plan(
         help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
              "or refuses if the CRM has changed since.")] = None,
     detailed_exitcode: Annotated[bool, typer.Option(
-        "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are, 1 on error.")] = False,
+        "--detailed-exitcode", help="Exit 0 when there is nothing to do, 2 when writes are pending, 4 when "
+                                    "only manual steps are (or writes that wait for one), 1 on error.")] = False,
     prune: PruneOpt = False, only: OnlyOpt = None, exclude: ExcludeOpt = None, force: ForceOpt = False,
     api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False, parallelism: ParallelismOpt = None,
     all_targets: AllOpt = False, targets: TargetsOpt = None, project: ProjectOpt = None, var: VarOpt = None,
@@ -53,7 +54,7 @@ def plan(
     if many(all_targets, targets):
         raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, target, options=options, force=force,
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
-                                   detailed=detailed_exitcode, out=out))
+                                   detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
     with guard(fmt):
         chosen = single(spec, target, project, var, api_key_file)
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
@@ -68,5 +69,5 @@ def plan(
         if out is not None:
             save_plan(out, planned, options)
             typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
-    if detailed_exitcode and planned.plan.has_changes:
-        raise typer.Exit(EXIT_CHANGES)
+    if detailed_exitcode and (code := plan_code(planned.plan)):
+        raise typer.Exit(code)

@@ -31,6 +31,8 @@ class CustomDictionary(Resource):
 
     @model_validator(mode="after")
     def _unique_elements(self) -> CustomDictionary:
+        if not self.elements:  # the API refuses a dictionary without elements, and so does its client
+            raise ValueError('a dictionary needs at least one element in "elements"')
         seen: set[str] = set()
         for element in self.elements:
             if element.code in seen:

@@ -18,7 +18,7 @@ from ..errors import Location, Problem
 from ..kinds import BY_NAME
 from . import words as _words
 from .grammar import Names
-from .grid import Found
+from .grid import Found, filled
 from .words import Enum, enum_labels, enum_value, integer, money, norm, translit, unique, yes_no
 
 TITLES = {  # a resource in words, the tab where it is declared, the ending of «не найден…»
@@ -186,6 +186,26 @@ class Book:
             message = f"{what} «{text_}» не найден{ending} на вкладке {tab}: напишите название оттуда ({hint})"
         self.error(ref.where, ref.header, message)
         return None
+
+
+# --- reading a row into a record (every table reader uses these) ---------------------------------------
+def code_cell(book: Book, rec: Rec, found: Any, values: tuple, base: str) -> None:
+    raw, where, header = book.cell(rec, found, values, "code")
+    rec.base = base
+    if raw is not None:
+        rec.code = text(raw)
+        rec.where[("code",)], rec.headers[("code",)] = where, header
+
+
+def read_cells(book: Book, rec: Rec, found: Any, values: tuple, fields: dict[str, tuple[str, str]]) -> None:
+    for key, (path, how) in fields.items():
+        book.read(rec, found, values, key, path, how)
+
+
+def skip_row(book: Book, found: Any, sheet: str, r: int, values: tuple, what: str) -> None:
+    shown = "; ".join(text(values[i]) for i in filled(values))
+    book.warn(book.at(sheet, r), "", f"строка пропущена: нет {what} (в ней: «{shown}») — допишите или удалите её")
+
 
 
 def split_names(raw: str, names: Names, kind: str) -> list[str]:

@@ -16,28 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import Problem, SpecError
 from ..loader import validate_document
-from ..secrets import Sensitive, parse_env_ref, secret_env_name
+from ..secrets import Sensitive
 from ..spec.root import SpecBase
 from ..yamlpos import Document, dotted
 from .book import Book, CellLocation, Rec, text
-from .grammar import Parsed, parse_trigger, split_cell
 from .grid import find_tables, sheet_rows
 from .layout import LISTS_TAB, TABS, tab_named
+from .people import replace_secrets
 from .tabs import READERS
+from .triggers import build_triggers
 from .words import translit, unique
 
 log = logging.getLogger(__name__)
 ORDER = ("status_groups", "statuses", "product_statuses", "payment_types", "payment_statuses", "delivery_types",
          "order_types", "order_methods", "custom_dictionaries", "custom_fields", "user_groups", "users",
          "templates", "triggers", "integrations")
-SECRET_FIELD = (("парол", "password"), ("токен", "token"), ("ключ", "api_key"), ("secret", "secret"))
-ENV_LINES = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(\$\{env:[A-Za-z_][A-Za-z0-9_]*\})\s*$")
+
+
 
 
 @dataclass
@@ -50,14 +50,17 @@ def read_workbook(path: Path) -> Imported:
     book = Book(str(path))
     _read_tabs(book, path)
     _finish(book)
-    if book.problems:
-        raise SpecError(_sorted(book.problems))
-    document = _document(book)
+    problems = list(book.problems)
     try:
-        spec = validate_document(document)
+        spec = validate_document(_document(book))
     except SpecError as exc:
+        # The loader's own checks too, all at once — but none on a row that already has a problem.
+        rows = {(p.location.file, p.location.line) for p in problems if p.location}
         headers = _headers(book)
-        raise SpecError([_russian(p, headers) for p in exc.problems]) from None
+        problems += [_russian(p, headers) for p in exc.problems
+                     if not p.location or (p.location.file, p.location.line) not in rows]
+    if problems:
+        raise SpecError(_sorted(problems))
     return Imported(spec, _sorted(book.warnings))
 
 
@@ -125,8 +128,8 @@ def _finish(book: Book) -> None:
     for kind in ORDER:
         for rec in book.records.get(kind, []):
             book.resolve_refs(rec)
-    _triggers(book)
-    _secrets(book)
+    build_triggers(book)
+    replace_secrets(book)
 
 
 def _key(kind: str, data: dict) -> str:
@@ -135,159 +138,6 @@ def _key(kind: str, data: dict) -> str:
     return BY_NAME[kind].key_of(BY_NAME[kind].model.model_construct(**data))
 
 
-def _triggers(book: Book) -> None:
-    taken = {r.code for r in book.records.get("triggers", []) if r.code}
-    for rec in book.records.get("triggers", []):          # the Триггеры tab
-        rec.data["code"] = rec.code or unique(rec.base, taken)
-        _tab_actions(book, rec)
-    links = _links(book)
-    made: dict[str, Rec] = {}
-    for status in book.records.get("statuses", []):
-        cell, where, header = status.extra.get("trigger", ("", None, ""))
-        if cell:
-            _cell_triggers(book, status, cell, where, header, links.get(status.data["code"], []), taken, made)
-    _apply_links(book, links, taken, made)
-
-
-def _links(book: Book) -> dict[str, list[str]]:
-    """status code → template codes the Коммуникации tab sends at that status."""
-    links: dict[str, list[str]] = {}
-    for rec in book.records.get("templates", []):
-        raw, where, header = rec.extra.get("statuses", (None, None, ""))
-        if raw is None:
-            continue
-        from .book import Ref
-        ref = Ref(("status",), "statuses", text(raw), where, header, True)
-        from .book import split_names
-        for part in split_names(text(raw), book.names, "statuses"):
-            code = book.resolve(ref, part)
-            if code:
-                links.setdefault(code, []).append(rec.data["code"])
-    return links
-
-
-def _cell_triggers(book: Book, status: Rec, cell: str, where: CellLocation, header: str, linked: list[str],
-                   taken: set[str], made: dict[str, Rec]) -> None:
-    texts, stray = split_cell(cell)
-    for line in stray:
-        book.warn(where, header, f"«{line}»: начните с «Да, …» или «Нет» — прочитано как «Да, {line}»")
-        texts.append(f"Да, {line}")
-    for line in texts:
-        parsed = parse_trigger(line, book.names, linked)
-        for message in parsed.errors:
-            book.error(where, header, message)
-        for message in parsed.notes:
-            book.warn(where, header, message)
-        rec = _trigger_rec(book, status, parsed, where, header, taken)
-        made.setdefault(status.data["code"], rec)
-        if parsed.todo:
-            book.warn(where, header, f"не понятно, что сделать: «{'; '.join(parsed.todo)}» — триггер сохранён "
-                      "с пометкой «доработать» (validate напомнит); действия пишите так: письмо «Шаблон», "
-                      "задача «Текст» через 4 ч, уведомление «Текст» для «Группа»")
-
-
-def _trigger_rec(book: Book, status: Rec, parsed: Parsed, where: CellLocation, header: str,
-                 taken: set[str]) -> Rec:
-    rec = Rec("triggers", where)
-    book.records.setdefault("triggers", []).append(rec)
-    code = parsed.code if parsed.code and parsed.code not in taken else None
-    if parsed.code and code is None:
-        book.error(where, header, f"код триггера «{parsed.code}» уже занят: напишите другой")
-    rec.data["code"] = code or unique(f"on-{status.data['code']}", taken)
-    taken.add(rec.data["code"])
-    name = status.data["name"] if parsed.name is None else (parsed.name or None)
-    if name:
-        rec.data["name"] = name
-    rec.data["conditions"] = {"status": status.data["code"]}
-    rec.data["actions"] = parsed.actions
-    if parsed.todo:
-        rec.data["todo"] = "; ".join(parsed.todo)
-    if not parsed.actions:
-        rec.data["active"] = False
-    for path in (("code",), ("name",), ("conditions",), ("actions",), ("todo",)):
-        rec.where[path], rec.headers[path] = where, header
-    return rec
-
-
-def _apply_links(book: Book, links: dict[str, list[str]], taken: set[str], made: dict[str, Rec]) -> None:
-    statuses = {s.data["code"]: s for s in book.records.get("statuses", [])}
-    for status_code, templates in links.items():
-        for template in templates:
-            fired = [t for t in book.records.get("triggers", [])
-                     if t.data.get("conditions", {}).get("status") == status_code]
-            if any({"send_template": template} in t.data.get("actions", []) for t in fired):
-                continue
-            status = statuses[status_code]
-            if status_code in made:
-                made[status_code].data["actions"].append({"send_template": template})
-                made[status_code].data.pop("active", None)
-                continue
-            cell, where, header = status.extra.get("trigger", ("", status.row, "Триггер"))
-            if re.match(r"^\s*нет\b", cell, re.IGNORECASE):
-                book.warn(where, header, "в столбце Триггер написано «Нет», но на вкладке Коммуникации есть "
-                          "сообщение для этого статуса — создан триггер, который его отправляет")
-            made[status_code] = _trigger_rec(book, status, Parsed(actions=[{"send_template": template}]),
-                                             where or status.row, header, taken)
-
-
-def _tab_actions(book: Book, rec: Rec) -> None:
-    raw, where, header = rec.extra["actions"]
-    rec.where[("actions",)], rec.headers[("actions",)] = where, header
-    if raw is None:
-        rec.data.setdefault("actions", [])
-        return
-    if str(raw).lstrip().startswith("- "):
-        try:
-            rec.data["actions"] = yaml.safe_load(str(raw))
-        except yaml.YAMLError:
-            book.error(where, header, "не читается как YAML-список: пишите действия словами, по одному на строку")
-        return
-    parsed = parse_trigger("Да: " + "; ".join(str(raw).splitlines()), book.names, [])
-    for message in parsed.errors:
-        book.error(where, header, message)
-    rec.data["actions"] = parsed.actions
-    if parsed.todo:
-        rec.data["todo"] = "; ".join(filter(None, [rec.data.get("todo"), *parsed.todo]))
-        book.warn(where, header, f"не понятно «{'; '.join(parsed.todo)}» — сохранено в «Что ещё сделать»")
-
-
-# --- secrets ------------------------------------------------------------------------------------------------
-def _secrets(book: Book) -> None:
-    names: set[str] = set()
-    for rec in book.records.get("integrations", []):
-        raw, where, header = rec.extra["secret"]
-        if raw is not None:
-            field_name = next((f for word, f in SECRET_FIELD if word in header.casefold()), "password")
-            creds = _credentials(book, str(raw), rec.data["code"], field_name, where, header, names)
-            book.put(rec, "credentials", creds, where, header)
-    for rec in book.access:
-        raw, where, header = rec.extra["secret"]
-        if raw is not None:
-            creds = _credentials(book, str(raw), translit(rec.data["system"]), "password", where, header, names)
-            book.put(rec, "password", next(iter(creds.values())), where, header)
-
-
-def _credentials(book: Book, raw: str, owner: str, field_name: str, where: CellLocation, header: str,
-                 names: set[str]) -> dict[str, Sensitive]:
-    """`${env:X}` lines are kept; anything else is a clear-text secret, replaced by `${env:OWNER_FIELD}`."""
-    lines = [line for line in raw.splitlines() if line.strip()]
-    if lines and all(ENV_LINES.match(line) for line in lines):
-        return {m.group(1): Sensitive.from_env(parse_env_ref(m.group(2)))
-                for m in (ENV_LINES.match(line) for line in lines)}
-    if env := parse_env_ref(raw.strip()):
-        return {field_name: Sensitive.from_env(env)}
-    env = first = secret_env_name(owner, field_name)
-    n = 1
-    while env in names:
-        n += 1
-        env = f"{first}_{n}"
-    names.add(env)
-    book.warn(where, header, f"пароль/ключ не записан в спецификацию: задайте переменную окружения {env} "
-              f"(в спецификации — ${{env:{env}}})")
-    return {field_name: Sensitive.from_env(env)}
-
-
-# --- the spec as a document with positions -------------------------------------------------------------------
 def _document(book: Book) -> Document:
     document = Document({})
     for kind in ORDER:

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .book import Book, CellLocation, Rec, Ref, base_code, text
+from .book import Book, Rec, Ref, base_code, code_cell, read_cells, skip_row, text
+from .people import read_access, read_integrations, read_rights, read_users
 from .grid import Found, filled
-from .words import INTEGRATION_KIND, KNOWN_SERVICES, LATER, enum_value, integer, norm, parse_rights, \
-    standard_group, translit, yes_no
+from .words import KNOWN_SERVICES, integer, norm, standard_group, translit
 
 # col key → (spec field, converter) for the tables that are plain lists of named things
 COMMON = {"name": ("name", "text"), "comment": ("comment", "text"), "ordering": ("ordering", "int"),
@@ -34,28 +34,10 @@ PLACEHOLDERS = {"номер": "{{ order.number }}", "номер заказа": "
                 "служба доставки": "{{ order.delivery.name }}", "адрес доставки": "{{ order.delivery.address }}"}
 
 
-def _code(book: Book, rec: Rec, found: Found, values: tuple, base: str) -> None:
-    raw, where, header = book.cell(rec, found, values, "code")
-    rec.base = base
-    if raw is not None:
-        rec.code = text(raw)
-        rec.where[("code",)], rec.headers[("code",)] = where, header
-
-
-def _fields(book: Book, rec: Rec, found: Found, values: tuple, fields: dict[str, tuple[str, str]]) -> None:
-    for key, (path, how) in fields.items():
-        book.read(rec, found, values, key, path, how)
-
-
 def _ordering(rec: Rec, found: Found, n: int) -> None:
     """Without a Порядок column, the order of the rows: 10, 20, 30…"""
     if rec.kind in HAS_ORDERING and not found.has("ordering"):
         rec.data["ordering"] = n * 10
-
-
-def _skipped(book: Book, found: Found, sheet: str, r: int, values: tuple, what: str) -> None:
-    shown = "; ".join(text(values[i]) for i in filled(values))
-    book.warn(book.at(sheet, r), "", f"строка пропущена: нет {what} (в ней: «{shown}») — допишите или удалите её")
 
 
 def read_simple(book: Book, found: Found, sheet: str) -> None:
@@ -63,11 +45,11 @@ def read_simple(book: Book, found: Found, sheet: str) -> None:
     for n, (r, values) in enumerate(found.rows, 1):
         name, _ = found.get(values, "name")
         if not text(name):
-            _skipped(book, found, sheet, r, values, "названия в retailCRM")
+            skip_row(book, found, sheet, r, values, "названия в retailCRM")
             continue
         rec = book.new(kind, sheet, r)
-        _fields(book, rec, found, values, {**COMMON, **SIMPLE[kind]})
-        _code(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
+        read_cells(book, rec, found, values, {**COMMON, **SIMPLE[kind]})
+        code_cell(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
         _ordering(rec, found, n)
         book.comment_extra(rec, found, values)
 
@@ -86,7 +68,7 @@ def read_statuses(book: Book, found: Found, sheet: str) -> None:
             if text(label):
                 current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=True)
             else:
-                _skipped(book, found, sheet, r, values, "статуса в retailCRM")
+                skip_row(book, found, sheet, r, values, "статуса в retailCRM")
             continue
         if text(group):
             current = _group(book, groups, label, sheet, r, found, values, row_of_its_own=False)
@@ -97,8 +79,8 @@ def read_statuses(book: Book, found: Found, sheet: str) -> None:
         else:
             rec.refs.append(_group_ref(current, rec))
             counts[id(current)] = counts.get(id(current), 0) + 1
-        _fields(book, rec, found, values, {**COMMON, "cms": ("cms_status", "text")})
-        _code(book, rec, found, values, base_code(name))
+        read_cells(book, rec, found, values, {**COMMON, "cms": ("cms_status", "text")})
+        code_cell(book, rec, found, values, base_code(name))
         _ordering(rec, found, counts.get(id(current), 1))
         book.comment_extra(rec, found, values)
         trigger, where, header = book.cell(rec, found, values, "trigger")
@@ -121,99 +103,19 @@ def _group(book: Book, groups: dict[str, Rec], name: str, sheet: str, r: int, fo
         if not found.has("ordering"):
             rec.data["ordering"] = len(groups) * 10
     if row_of_its_own:   # a group row: its Код, Порядок and Активен cells are the group's
-        _code(book, rec, found, values, rec.base)
-        _fields(book, rec, found, values, {"ordering": ("ordering", "int"), "active": ("active", "bool")})
+        code_cell(book, rec, found, values, rec.base)
+        read_cells(book, rec, found, values, {"ordering": ("ordering", "int"), "active": ("active", "bool")})
     return rec
-
-
-def read_access(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        system, _ = found.get(values, "system")
-        if not text(system):
-            _skipped(book, found, sheet, r, values, "названия системы")
-            continue
-        rec = Rec("access_notes", book.at(sheet, r))
-        book.access.append(rec)
-        _fields(book, rec, found, values, {"system": ("system", "text"), "url": ("url", "text"),
-                                            "login": ("login", "text"), "comment": ("comment", "text")})
-        rec.extra["secret"] = book.cell(rec, found, values, "password")
-        book.comment_extra(rec, found, values)
-
-
-def read_rights(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        name, _ = found.get(values, "name")
-        if not text(name):
-            _skipped(book, found, sheet, r, values, "названия группы")
-            continue
-        rec = book.new("user_groups", sheet, r)
-        _fields(book, rec, found, values, {
-            "name": ("name", "text"), "is_manager": ("is_manager", "bool"),
-            "is_delivery_men": ("is_delivery_men", "bool"), "comment": ("comment", "text"),
-            "order_types": ("order_types", "refs:order_types"),
-            "delivery_types": ("delivery_types", "refs:delivery_types")})
-        _code(book, rec, found, values, base_code(name))
-        _rights(book, rec, found, values)
-        book.comment_extra(rec, found, values)
-
-
-def _rights(book: Book, rec: Rec, found: Found, values: tuple) -> None:
-    permissions: list[str] = []
-    for c, col in found.columns.items():
-        raw = values[c] if c < len(values) else None
-        if not text(raw):
-            continue
-        where = CellLocation(rec.row.file, rec.row.line, c + 1)
-        if col.key == "other_rights":
-            permissions += [p.strip() for p in re.split(r"[,;\n]", text(raw)) if p.strip()]
-        elif col.key.startswith("right:"):
-            codes, unknown = parse_rights(col.key[6:], raw)
-            permissions += codes
-            if unknown:
-                note = f"{col.header}: {text(raw)}"
-                rec.data["comment"] = "\n".join(filter(None, [rec.data.get("comment"), note]))
-                book.warn(where, col.header, f"не понятно «{', '.join(unknown)}» — записано в комментарий "
-                          "группы; права пишите словами: просмотр, создание, редактирование, удаление, "
-                          "полный или нет")
-    if permissions or any(c.key.startswith("right:") for c in found.columns.values()):
-        rec.data["permissions"] = sorted(set(permissions))
-        rec.where[("permissions",)] = rec.row
-
-
-def read_users(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        email, _ = found.get(values, "email")
-        rec = book.new("users", sheet, r)
-        if not text(email):
-            book.error(rec.row, "E-mail", "у сотрудника нет e-mail: он нужен как логин в CRM — допишите его")
-            continue
-        _fields(book, rec, found, values, {
-            "email": ("email", "text"), "position": ("position", "text"), "phone": ("phone", "text"),
-            "is_admin": ("is_admin", "bool"), "is_manager": ("is_manager", "bool"), "active": ("active", "bool"),
-            "comment": ("comment", "text"), "groups": ("groups", "refs:user_groups"),
-            "last_name": ("last_name", "text"), "first_name": ("first_name", "text"),
-            "patronymic": ("patronymic", "text")})
-        fio, where, header = book.cell(rec, found, values, "fio")
-        parts = text(fio).split()
-        if parts:
-            fields = {1: ("first_name",), 2: ("last_name", "first_name")}.get(len(parts),
-                                                                             ("last_name", "first_name", "patronymic"))
-            parts = parts if len(parts) <= 3 else parts[:2] + [" ".join(parts[2:])]
-            for field, part in zip(fields, parts):
-                book.put(rec, field, part, where, header)
-        if "first_name" not in rec.data:
-            book.error(rec.row, header or "ФИО", "у сотрудника нет имени: напишите ФИО (Фамилия Имя Отчество)")
-        book.comment_extra(rec, found, values)
 
 
 def read_templates(book: Book, found: Found, sheet: str) -> None:
     for r, values in found.rows:
         body, _ = found.get(values, "body")
         if not text(body):
-            _skipped(book, found, sheet, r, values, "текста сообщения")
+            skip_row(book, found, sheet, r, values, "текста сообщения")
             continue
         rec = book.new("templates", sheet, r)
-        _fields(book, rec, found, values, {"name": ("name", "text"), "subject": ("subject", "text"),
+        read_cells(book, rec, found, values, {"name": ("name", "text"), "subject": ("subject", "text"),
                                             "channel": ("channel", "enum:CHANNEL"), "active": ("active", "bool"),
                                             "comment": ("comment", "text")})
         if "channel" not in rec.data and found.get(values, "channel")[0] is None:
@@ -231,7 +133,7 @@ def read_templates(book: Book, found: Found, sheet: str) -> None:
             name = text(subject) or (f"SMS: {status[0]}" if status else "")
             if name:
                 rec.data["name"] = name
-        _code(book, rec, found, values, base_code(rec.data.get("name") or rec.data.get("subject") or text(body)[:30]))
+        code_cell(book, rec, found, values, base_code(rec.data.get("name") or rec.data.get("subject") or text(body)[:30]))
         rec.extra["statuses"] = book.cell(rec, found, values, "status")
         book.comment_extra(rec, found, values)
 
@@ -246,73 +148,14 @@ def _placeholders(book: Book, body: str, where: Any, header: str) -> str:
     return re.sub(r"\[([^\[\]\n]{1,40})\]", swap, body)
 
 
-def read_integrations(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        name, _ = found.get(values, "name")
-        if not text(name):
-            _skipped(book, found, sheet, r, values, "названия сервиса")
-            continue
-        rec = book.new("integrations", sheet, r)
-        _fields(book, rec, found, values, {
-            "name": ("name", "text"), "purpose": ("purpose", "text"), "kind": ("kind", "enum:INTEGRATION_KIND"),
-            "base_url": ("base_url", "text"), "comment": ("comment", "text"),
-            "delivery_types": ("delivery_types", "refs:delivery_types")})
-        _code(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
-        _needed(book, rec, found, values)
-        if "kind" not in rec.data:
-            words = norm(f"{text(name)} {rec.data.get('purpose', '')}")
-            kind = next((v for v, _, more in INTEGRATION_KIND if any(norm(w)[:6] in words for w in more)), None)
-            rec.data["kind"] = kind or enum_value(INTEGRATION_KIND, name) or "other"
-            rec.where[("kind",)] = rec.row
-        _settings(book, rec, found, values)
-        rec.extra["secret"] = book.cell(rec, found, values, "secret")
-        book.comment_extra(rec, found, values)
-
-
-def _needed(book: Book, rec: Rec, found: Found, values: tuple) -> None:
-    raw, where, header = book.cell(rec, found, values, "needed")
-    if raw is None:
-        return
-    answer = yes_no(raw)
-    if answer is None:
-        later = norm(raw) in LATER
-        if not later:
-            book.warn(where, header, f"«{text(raw)}» — не Да/Нет/Позже: интеграция сохранена выключенной, "
-                      "ответ записан в комментарий")
-        note = "Нужна: позже" if later else f"Нужна: {text(raw)}"
-        rec.data["comment"] = "\n".join(filter(None, [rec.data.get("comment"), note]))
-    book.put(rec, "active", bool(answer), where, header)
-
-
-def _settings(book: Book, rec: Rec, found: Found, values: tuple) -> None:
-    import yaml
-
-    settings: dict[str, Any] = {}
-    raw, where, header = book.cell(rec, found, values, "settings")
-    if raw is not None:
-        try:
-            loaded = yaml.safe_load(str(raw))
-        except yaml.YAMLError:
-            loaded = None
-        if not isinstance(loaded, dict):
-            book.error(where, header, "напишите по строке на настройку: имя: значение (например, tariff: 136)")
-        else:
-            settings.update(loaded)
-    login, lwhere, lheader = book.cell(rec, found, values, "login")
-    if login is not None:
-        settings["login"] = text(login)
-    if settings:
-        book.put(rec, "settings", settings, where if raw is not None else lwhere, header or lheader)
-
-
 def read_fields(book: Book, found: Found, sheet: str) -> None:
     for n, (r, values) in enumerate(found.rows, 1):
         name, _ = found.get(values, "name")
         if not text(name):
-            _skipped(book, found, sheet, r, values, "названия поля")
+            skip_row(book, found, sheet, r, values, "названия поля")
             continue
         rec = book.new("custom_fields", sheet, r)
-        _fields(book, rec, found, values, {
+        read_cells(book, rec, found, values, {
             "name": ("name", "text"), "entity": ("entity", "enum:ENTITY"), "type": ("type", "enum:FIELD_TYPE"),
             "dictionary": ("dictionary", "ref:custom_dictionaries"), "required": ("required", "bool"),
             "required_at": ("required_at", "refs:statuses"), "in_filter": ("in_filter", "bool"),
@@ -321,7 +164,7 @@ def read_fields(book: Book, found: Found, sheet: str) -> None:
             "ordering": ("ordering", "int")})
         if "type" not in rec.data and found.get(values, "type")[0] is None:
             book.error(rec.row, "Тип", "напишите тип поля: Строка, Число, Дата, Справочник…")
-        _code(book, rec, found, values, base_code(name).replace("-", "_"))
+        code_cell(book, rec, found, values, base_code(name).replace("-", "_"))
         book.comment_extra(rec, found, values)
 
 
@@ -345,7 +188,7 @@ def read_dictionaries(book: Book, found: Found, sheet: str) -> None:
         element, _ = found.get(values, "element")
         if current is None or not text(element):
             if current is None:
-                _skipped(book, found, sheet, r, values, "названия справочника")
+                skip_row(book, found, sheet, r, values, "названия справочника")
             continue
         _element(book, current, found, values, r, element)
 
@@ -373,18 +216,23 @@ def _element(book: Book, rec: Rec, found: Found, values: tuple, r: int, element:
 def read_triggers(book: Book, found: Found, sheet: str) -> None:
     for r, values in found.rows:
         rec = book.new("triggers", sheet, r)
+<<<<<<< HEAD
         _fields(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
                                             "active": ("active", "bool"), "todo": ("todo", "text"),
                                             "ordering": ("ordering", "int")})
         after, where, header = book.cell(rec, found, values, "after")
         if after is not None:
             book.put(rec, ("conditions", "after"), text(after), where, header)
+=======
+        read_cells(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
+                                            "active": ("active", "bool"), "todo": ("todo", "text")})
+>>>>>>> main
         for key, kind in (("status", "statuses"), ("from_status", "statuses"), ("payment_status", "payment_statuses"),
                           ("delivery_type", "delivery_types"), ("order_method", "order_methods")):
             raw, where, header = book.cell(rec, found, values, key)
             if raw is not None:
                 rec.refs.append(Ref(("conditions", key), kind, text(raw), where, header))
-        _code(book, rec, found, values, base_code(rec.data.get("name"), "trigger"))
+        code_cell(book, rec, found, values, base_code(rec.data.get("name"), "trigger"))
         rec.extra["actions"] = book.cell(rec, found, values, "actions")
 
 
