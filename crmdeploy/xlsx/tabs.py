@@ -216,17 +216,12 @@ def _element(book: Book, rec: Rec, found: Found, values: tuple, r: int, element:
 def read_triggers(book: Book, found: Found, sheet: str) -> None:
     for r, values in found.rows:
         rec = book.new("triggers", sheet, r)
-<<<<<<< HEAD
-        _fields(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
+        read_cells(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
                                             "active": ("active", "bool"), "todo": ("todo", "text"),
                                             "ordering": ("ordering", "int")})
         after, where, header = book.cell(rec, found, values, "after")
         if after is not None:
             book.put(rec, ("conditions", "after"), text(after), where, header)
-=======
-        read_cells(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
-                                            "active": ("active", "bool"), "todo": ("todo", "text")})
->>>>>>> main
         for key, kind in (("status", "statuses"), ("from_status", "statuses"), ("payment_status", "payment_statuses"),
                           ("delivery_type", "delivery_types"), ("order_method", "order_methods")):
             raw, where, header = book.cell(rec, found, values, key)
