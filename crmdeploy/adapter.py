@@ -63,9 +63,9 @@ class Live:
     capability: Capability                     # learned by this very read
     manual_fields: frozenset[str] = frozenset()  # fields the target can neither write nor read back
     warnings: tuple[str, ...] = ()             # e.g. "custom_fields.order/x: unreadable item skipped (...)"
-    # (key, why): desired resources the target can never hold as the spec has them (a `file`
-    # custom field on a real account); each one is a manual step saying why.
-    manual_items: tuple[tuple[str, str], ...] = ()
+    # (key, field, why): desired resources the target can never hold as the spec has them, because
+    # of `field` (a custom field of type `file` on a real account); each is a manual step saying why.
+    manual_items: tuple[tuple[str, str, str], ...] = ()
 
 
 @runtime_checkable

@@ -27,12 +27,12 @@ def diff_resource(kind: Kind, desired: Resource, live: Resource | None,
 def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] | None,
               *, writable: bool = True, prune: bool = False,
               manual_fields: frozenset[str] = frozenset(), creatable: bool = True,
-              manual_items: Mapping[str, str] | None = None) -> list[Change]:
+              manual_items: Mapping[str, tuple[str, str]] | None = None) -> list[Change]:
     """Changes for one kind. `live=None` means the target cannot read this kind; `manual_fields`
     are fields it can neither write nor read back: never compared, never sent, each one the spec
     sets is a manual step of its own. `creatable=False`: the target edits existing items only (a
-    site), so a missing one is a manual create. `manual_items`: key -> why the target can never
-    hold that resource as the spec has it (a `file` custom field): one manual step each."""
+    site), so a missing one is a manual create. `manual_items`: key -> (field, why) the target can
+    never hold that resource as the spec has it (a `file` custom field): one manual step each."""
     manual_items = manual_items or {}
     live_by_key = {kind.key_of(r): r for r in live or ()}
     wanted: set[str] = set()
@@ -42,9 +42,9 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
         wanted.add(key)
         current = live_by_key.get(key)
         if key in manual_items:
+            field, why = manual_items[key]
             changes.append(Change(kind.name, key, Action.MANUAL, diff_resource(kind, resource, current), resource,
-                                  intent=Action.CREATE if current is None else Action.UPDATE,
-                                  note=manual_items[key]))
+                                  intent=Action.CREATE if current is None else Action.UPDATE, step=field, note=why))
             continue
         if live is not None and manual_fields:
             manual = tuple(f for f in kind.compared_fields if f in manual_fields and getattr(resource, f) is not None)
@@ -94,7 +94,8 @@ def _leftover(kind: Kind, key: str, resource: Resource, *, writable: bool, prune
 def diff_all(desired: Mapping[str, list[Resource]], live: Mapping[str, list[Resource] | None],
              writable: set[str], *, prune: bool = False, kinds: Iterable[Kind] = KINDS,
              manual_fields: Mapping[str, frozenset[str]] | None = None,
-             edit_only: Iterable[str] = (), manual_items: Mapping[str, Mapping[str, str]] | None = None,
+             edit_only: Iterable[str] = (),
+             manual_items: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
              ) -> list[Change]:
     changes: list[Change] = []
     manual_fields, manual_items, edit_only = manual_fields or {}, manual_items or {}, set(edit_only)

@@ -65,7 +65,8 @@ def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False,
         writable = {name for name, read in reads.items() if read.capability in (Capability.WRITE, Capability.EDIT)}
         edit_only = {name for name, read in reads.items() if read.capability is Capability.EDIT}
         manual = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
-        items = {name: dict(read.manual_items) for name, read in reads.items() if read.manual_items}
+        items = {name: {key: (field, why) for key, field, why in read.manual_items}
+                 for name, read in reads.items() if read.manual_items}
         return Plan.of(adapter.target, diff_all(desired, resources_of(reads), writable, prune=prune,
                                                 manual_fields=manual, edit_only=edit_only, manual_items=items))
 

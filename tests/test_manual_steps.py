@@ -130,9 +130,9 @@ def test_the_shop_on_a_real_account_blocks_statuses_until_their_group_exists(run
     left = [(c["kind"], c["key"], c["action"]) for c in json.loads(final.stdout)["changes"]
             if c["action"] != "unmanaged"]
     # Nothing to write or blocked: what is left is made by hand and verified by reading (the two
-    # groups' own fields, users and groups, the modules to install), nothing recordable.
+    # groups' own fields, users and groups, the modules to install, the shop's site), nothing recordable.
     assert left and all(a == "manual" for _, _, a in left), left
-    assert {k for k, _, _ in left} == {"status_groups", "user_groups", "users", "integrations"}
+    assert {k for k, _, _ in left} == {"status_groups", "user_groups", "users", "integrations", "sites"}
     assert final.exit_code == 4
 
 

@@ -154,7 +154,7 @@ def test_every_write_of_shop_yaml_uses_an_official_route_and_only_model_fields(a
         live = adapter.fetch(kind, spec.resources(kind.name))
         if live.capability not in (Capability.WRITE, Capability.EDIT):
             continue
-        impossible = dict(live.manual_items)   # a `file` field: a manual note, never sent
+        impossible = {key for key, _, _ in live.manual_items}   # a `file` field: a manual note, never sent
         for resource in spec.resources(kind.name):
             if kind.key_of(resource) in impossible:
                 continue

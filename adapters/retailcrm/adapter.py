@@ -142,7 +142,7 @@ class RetailCrmAdapter:
         notes: list[str] = []
         found = [r for e in entities if (r := self._resource(kind, row, e, wanted, notes)) is not None]
         self.warnings[kind.name] = tuple(notes)
-        impossible = tuple((kind.key_of(r), why) for r in desired for name, value, why in row.impossible
+        impossible = tuple((kind.key_of(r), name, why) for r in desired for name, value, why in row.impossible
                            if getattr(r, name, None) == value)
         return Live(found, self.found[kind.name], self.manual[kind.name], tuple(notes), impossible)
 
@@ -187,6 +187,11 @@ class RetailCrmAdapter:
 
     def _exists(self, row: Row, key: str, data: dict[str, Any]) -> bool:
         """Did an earlier create take effect? One GET, not retried (the caller's retry covers it)."""
+        if not row.single:   # no single-item route (a site): look for the code in the keyed list
+            body = self.transport.once("GET", row.list or "", resource=f"{row.kind}.{key}")
+            found = body.get(row.items) if isinstance(body, dict) else None
+            items = found.values() if isinstance(found, dict) else found or []
+            return any(isinstance(i, dict) and i.get(row.api_name("code")) == key for i in items)
         try:
             self.transport.once("GET", row.path(row.single or "", key, data), resource=f"{row.kind}.{key}")
         except AdapterError as exc:
@@ -223,7 +228,7 @@ class RetailCrmAdapter:
 
     def create(self, kind: Kind, resource: Resource) -> None:
         row, code, data = self._parts(kind, resource)
-        recheck = (lambda: self._exists(row, code, data)) if row.create and row.single else None
+        recheck = (lambda: self._exists(row, code, data)) if row.create else None
         self._post(row, row.create or row.edit, code, data, kind, recheck)
 
     def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
@@ -242,7 +247,7 @@ class RetailCrmAdapter:
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
         """The row, the code that goes in the path (`{key}`) and the spec-named values."""
-        return self.row(kind), getattr(resource, kind.key), _data(kind, resource)
+        return self.row(kind, [resource]), getattr(resource, kind.key), _data(kind, resource)
 
     def _post(self, row: Row, template: str, code: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator
 
 from .base import Code, Model, Name, Ordering, Resource, Text, code_set, ref
 
@@ -24,16 +24,11 @@ class Transition(Model):
     groups: code_set("user_groups") | None = None
 
 
-def _short_form(value: Any) -> Any:
+def _one_per_status(value: list[Transition | str] | None) -> list[Transition] | None:
     # `transitions: [approved, {to: cancel-other, groups: [heads]}]`: a bare code is `{to: CODE}`.
-    if isinstance(value, list):
-        return [{"to": v} if isinstance(v, str) else v for v in value]
-    return value
-
-
-def _one_per_status(value: list[Transition] | None) -> list[Transition] | None:
     if value is None:
         return None
+    value = [Transition(to=t) if isinstance(t, str) else t for t in value]
     seen: set[str] = set()
     for t in value:
         if t.to in seen:
@@ -42,7 +37,7 @@ def _one_per_status(value: list[Transition] | None) -> list[Transition] | None:
     return sorted(value, key=lambda t: t.to)   # a set in the CRM: sorted, spec and live compare equal
 
 
-Transitions = Annotated[list[Transition], BeforeValidator(_short_form), AfterValidator(_one_per_status)]
+Transitions = Annotated[list[Transition | Code], AfterValidator(_one_per_status)]
 
 
 class Status(Resource):
