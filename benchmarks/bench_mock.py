@@ -36,6 +36,8 @@ def measure(n: int) -> dict:
     from adapters.store import Store
     from benchmarks.generate import build
     from crmdeploy.apply import apply_plan
+    from crmdeploy.diff import diff_all
+    from crmdeploy.kinds import KINDS
     from crmdeploy.loader import load
     from crmdeploy.render import plan_text
     from crmdeploy.run import make_plan, read_live
@@ -67,7 +69,7 @@ def measure(n: int) -> dict:
         live = read_live(adapter)
         figures["fetch"] = time.perf_counter() - t
         t = time.perf_counter()
-        make_plan(loaded, adapter, live=live)
+        diff_all({k.name: loaded.spec.resources(k.name) for k in KINDS}, live, {k.name for k in KINDS})
         figures["diff"] = time.perf_counter() - t
         t = time.perf_counter()
         replan = make_plan(loaded, adapter)

@@ -12,12 +12,14 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from . import __version__
 from .commands import apply, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
+from .commands._common import Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
 
 # click's UsageError (typer vendors click in newer releases, so it is found through a public class).
@@ -50,20 +52,34 @@ EPILOG = "\b\nExit codes:\n" + exit_code_table()
 
 app = typer.Typer(
     cls=Group,
-    help="CRM configuration as code: validate a YAML spec, plan it against a CRM, apply it.",
     epilog=EPILOG,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals could hold an API key
-    add_completion=False,
+    add_completion=True,   # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
 )
+
+
+def _show_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"crmdeploy {__version__} (Python {sys.version.split()[0]})")
+        raise typer.Exit()
 
 
 @app.callback()
 def main_options(
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
                                          help="Log to stderr; -vv for debug detail.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no informational lines on "
+                                        "stderr; warnings, errors and the output itself stay.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_show_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
 ) -> None:
+    """CRM configuration as code: validate a YAML spec, plan it against a CRM, apply it.
+
+    Colour only on a terminal, and never with NO_COLOR set.
+    """
+    set_output(Output(quiet=quiet))
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
 

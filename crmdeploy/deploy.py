@@ -7,10 +7,8 @@ the snapshot taken before apply and the journal of writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,83 +16,27 @@ from . import lock, manual, savedplan, snapshot
 from .adapter import Adapter, check_writes
 from .apply import ApplyReport, Outcome, apply_plan
 from .errors import RefusedError, SavedPlanError
-from .fingerprint import Fingerprint, differences, take
+from .fingerprint import differences
 from .journal import Journal
-from .kinds import BY_NAME, KINDS
+from .kinds import BY_NAME
 from .loader import LoadedSpec, load
-from .plan import Action, Plan
-from .progress import Tick
+from .progress import Step, Tick
 from .registry import identity, open_target
-from .reversibility import annotate
-from .run import Reads, capabilities_of, make_plan, read_live, resources_of
-from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .run import Options, Planned, plan_spec, read_live
 from .spec.base import Resource
-from .spec.settings import Safety
 from .statedir import lock_file
 
-Live = Mapping[str, list[Resource] | None]
+__all__ = ["Options", "Planned", "plan_spec", "save_plan", "replan_saved", "apply_source", "session",
+           "take_snapshot", "execute"]
+
 MAX_LISTED = 20
-
-
-@dataclass(frozen=True)
-class Options:
-    prune: bool = False
-    only: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    def data(self) -> dict[str, Any]:
-        return {"prune": self.prune, "only": list(self.only), "exclude": list(self.exclude)}
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A plan with what it was made from: the live read, what the target could do, the thresholds."""
-
-    plan: Plan
-    live: Live
-    capabilities: Mapping[str, str]   # kind -> "none" / "read" / "write" when the plan was made
-    safety: Safety
-    desired: Mapping[str, list[Resource]] = field(default_factory=dict)
-    reads: Reads = field(default_factory=dict)   # the whole read: manual fields, warnings
-
-    @classmethod
-    def of(cls, plan: Plan, reads: Reads, safety: Safety, desired: Mapping[str, list[Resource]]) -> Planned:
-        return cls(plan, resources_of(reads), capabilities_of(reads), safety, desired, reads)
-
-    @cached_property
-    def fingerprint(self) -> Fingerprint:
-        """A hash of every live object read. Only a saved plan needs it, so it is made on demand
-        (from the same read: the live objects are immutable)."""
-        return take(self.live, self.capabilities)
-
-    @property
-    def steps(self) -> int:
-        """How many outcomes apply reports: every change but the unmanaged ones."""
-        return sum(1 for c in self.plan.changes if c.action is not Action.UNMANAGED)
-
-    def violations(self) -> list[Violation]:
-        return violations(self.plan, self.live, self.safety)
-
-    def enforce_safety(self, *, force: bool) -> None:
-        enforce(self.violations(), force=force)
-
-
-def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()) -> Planned:
-    only, exclude = parse_all(options.only, "--only"), parse_all(options.exclude, "--exclude")
-    desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
-    reads = read_live(adapter, desired)
-    full = manual.with_records(make_plan(loaded, adapter, prune=options.prune, live=reads), loaded.paths,
-                               reads, desired)
-    plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
-    return Planned.of(plan, reads, loaded.spec.safety, desired)
 
 
 def save_plan(path: Path, planned: Planned, options: Options) -> None:
     savedplan.write(path, planned.plan, planned.fingerprint, planned.safety, options.data())
 
 
-def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
+def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter, progress: Step | None = None) -> Planned:
     """The saved plan as it is, once the target proves unchanged since it was made."""
     if adapter.target != saved.plan.target:
         raise RefusedError(f"{saved.source} was made for {saved.plan.target}, not {adapter.target}")
@@ -102,7 +44,7 @@ def replan_saved(saved: savedplan.SavedPlan, adapter: Adapter) -> Planned:
     for change in saved.plan.changes:
         if change.resource is not None:
             desired.setdefault(change.kind, []).append(change.resource)
-    planned = Planned.of(saved.plan, read_live(adapter, desired), saved.safety, desired)
+    planned = Planned.of(saved.plan, read_live(adapter, desired, progress), saved.safety, desired)
     if changed := differences(saved.fingerprint, planned.fingerprint):
         raise _stale(saved, adapter.target, changed)
     by_key = {kind: {BY_NAME[kind].key_of(r): r for r in resources or ()} for kind, resources in planned.live.items()}
@@ -121,7 +63,9 @@ def _stale(saved: savedplan.SavedPlan, target: str, changed: list[str]) -> Refus
 
 
 class SpecSource:
-    """Apply from a spec: plan afresh under the lock."""
+    """Apply from a spec: plan afresh under the lock (and ask, on a terminal, before writing)."""
+
+    reviewed = False
 
     def __init__(self, loaded: LoadedSpec, options: Options):
         self.loaded, self.options = loaded, options
@@ -129,12 +73,15 @@ class SpecSource:
     def target(self, given: str | None) -> str | None:
         return given
 
-    def plan(self, adapter: Adapter) -> Planned:
-        return plan_spec(self.loaded, adapter, self.options)
+    def plan(self, adapter: Adapter, progress: Step | None = None) -> Planned:
+        return plan_spec(self.loaded, adapter, self.options, progress)
 
 
 class SavedSource:
-    """Apply a saved plan: exactly its changes, if the target has not moved."""
+    """Apply a saved plan: exactly its changes, if the target has not moved. Its review was the
+    `plan` that saved it, so apply does not ask again (as Terraform applies a saved plan)."""
+
+    reviewed = True
 
     def __init__(self, saved: savedplan.SavedPlan):
         self.saved = saved
@@ -142,8 +89,8 @@ class SavedSource:
     def target(self, given: str | None) -> str | None:
         return given or self.saved.plan.target
 
-    def plan(self, adapter: Adapter) -> Planned:
-        return replan_saved(self.saved, adapter)
+    def plan(self, adapter: Adapter, progress: Step | None = None) -> Planned:
+        return replan_saved(self.saved, adapter, progress)
 
 
 def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
@@ -161,17 +108,14 @@ def apply_source(path: Path, options: Options) -> SpecSource | SavedSource:
 @contextmanager
 def session(url: str, *, force_unlock: bool = False, lock_dir: Path | None = None,
             **options: Any) -> Iterator[Adapter]:
-    """The target opened under its lock, and closed (state persisted) before the lock is released.
-
-    The lock is keyed by the real target however it is spelled (`registry.identity`) and kept
-    where every invocation finds it (`statedir.lock_file`), unless `lock_dir` says otherwise."""
-    probe = open_target(url, **options)  # checks the URL and gives the target's printable name
-    shown = probe.target
-    probe.close()
+    """The target opened once, under its lock, and closed (state persisted) before the lock is
+    released. The lock is keyed by the real target however it is spelled (`registry.identity`, which
+    needs no adapter: no probe is opened) and kept where every invocation finds it
+    (`statedir.lock_file`), unless `lock_dir` says otherwise; opened under the lock, the adapter
+    reads what the previous holder left."""
     real = identity(url)
     path = lock.lock_path(real, lock_dir) if lock_dir is not None else lock_file(real)
-    with lock.hold(shown, force_unlock=force_unlock, path=path):
-        # Opened again under the lock, so it reads what the previous holder left.
+    with lock.hold(real, force_unlock=force_unlock, path=path):
         adapter = open_target(url, **options)
         try:
             yield adapter

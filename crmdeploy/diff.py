@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from .kinds import KINDS, Kind
 from .plan import Action, Change, FieldDiff
+from .secrets import Sensitive, map_leaves
 from .spec.base import Resource
 
 
@@ -50,7 +51,7 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
             manual = tuple(f for f in kind.compared_fields if f in manual_fields and getattr(resource, f) is not None)
             changes += [Change(kind.name, key, Action.MANUAL, (FieldDiff(f, None, getattr(resource, f)),),
                                resource, intent=Action.UPDATE, step=f,
-                               note=f'set "{f}" in the admin UI: the target\'s API can neither write nor read it')
+                               note=_field_note(f, getattr(resource, f)))
                         for f in manual]
             fields = diff_resource(kind, resource, current, skip=manual_fields)
             resource = resource.model_copy(update={f: None for f in manual}) if manual else resource
@@ -105,3 +106,15 @@ def diff_all(desired: Mapping[str, list[Resource]], live: Mapping[str, list[Reso
                              manual_fields=manual_fields.get(kind.name, frozenset()),
                              creatable=kind.name not in edit_only, manual_items=manual_items.get(kind.name))
     return changes
+
+
+def _field_note(name: str, value: object) -> str:
+    note = f'set "{name}" in the admin UI: the target\'s API can neither write nor read it'
+    envs = sorted({s.env for s in _secrets(value) if s.env})
+    return note + (f" (the values of {' / '.join(envs)})" if envs else "")
+
+
+def _secrets(value: object) -> list[Sensitive]:
+    found: list[Sensitive] = []
+    map_leaves(value, lambda v: found.append(v) if isinstance(v, Sensitive) else None)
+    return found

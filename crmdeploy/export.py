@@ -7,17 +7,16 @@ placeholders whose variables the user sets).
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .adapter import Adapter
 from .kinds import BY_NAME, KINDS, ORDER, Kind
+from .run import read_live
 from .spec.base import Resource
 from .spec.root import Spec, SpecBase, check_spec
 from .yamlpos import dotted
-
-log = logging.getLogger(__name__)
 
 # Kinds that read best grouped under a parent resource: (field, parent kind).
 GROUPED_BY: dict[str, tuple[str, str]] = {"statuses": ("group", "status_groups")}
@@ -35,19 +34,14 @@ class Exported:
         return sum(len(self.spec.resources(k.name)) for k in KINDS)
 
 
-def export_spec(adapter: Adapter) -> Exported:
-    """One fetch per kind; resources sorted so the same CRM always exports the same text."""
-    lists: dict[str, list[Resource]] = {}
-    unreadable: list[str] = []
-    warnings: list[str] = []
-    for kind in KINDS:
-        live = adapter.fetch(kind)
-        for warning in live.warnings:
-            log.warning("%s", warning)
-            warnings.append(warning)
-        if live.resources is None:
-            unreadable.append(kind.name)
-        lists[kind.name] = live.resources or []
+def export_spec(adapter: Adapter, progress: Callable[[str], None] | None = None) -> Exported:
+    """One fetch per kind (side by side where the target allows); resources sorted so the same CRM
+    always exports the same text. `progress` hears of each kind read; the read logs the target's
+    warnings, and the result keeps them."""
+    reads = read_live(adapter, progress=progress)
+    unreadable = [kind.name for kind in KINDS if reads[kind.name].resources is None]
+    warnings = [warning for kind in KINDS for warning in reads[kind.name].warnings]
+    lists: dict[str, list[Resource]] = {kind.name: reads[kind.name].resources or [] for kind in KINDS}
     for name in ORDER:  # dependency order: a parent kind is sorted before its children
         kind = BY_NAME[name]
         lists[name] = sorted(lists[name], key=lambda r, k=kind: _sort_key(k, r, lists))

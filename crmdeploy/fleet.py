@@ -170,9 +170,9 @@ def grouped_json(results: Sequence[Result], code: int) -> str:
 
 
 def grouped_markdown(results: Sequence[Result], columns: Sequence[str]) -> str:
-    parts = [r.text if r.text else f"### `{r.name}`\n\n**Error:** {r.error}\n" for r in results]
+    parts = [f"## `{r.name}`\n\n" + (r.text if r.text else f"**Error:** {r.error}\n") for r in results]
     head = ["target", "result", *columns]
-    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    table = ["## Summary", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     table += ["| " + " | ".join([r.name, r.status, *(str(r.counts.get(c, "-")) for c in columns)]) + " |"
               for r in results]
     return "\n".join(parts) + "\n" + "\n".join(table) + "\n"

@@ -1,35 +1,73 @@
-"""A progress bar on stderr while apply writes; nothing at all when stderr is not a terminal.
+"""Progress of long work on stderr: a bar on a terminal, a line every few seconds elsewhere (CI logs).
 
-rich is imported here only, and only by apply, so `crmdeploy --help` stays fast.
+rich is imported only when a bar is drawn, and only by the commands, so `crmdeploy --help` stays fast.
+A quick run off a terminal prints nothing: the first line comes after `every` seconds.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 from .apply import Outcome
 
 Tick = Callable[[Outcome], None]
+Step = Callable[[str], None]   # one unit of work done; the text says which
+EVERY = 5.0                    # seconds between two lines off a terminal
 
 
 @contextmanager
-def bar(total: int, console: Any = None) -> Iterator[Tick]:
-    """Yield a callback that advances the bar by one outcome."""
-    from rich.console import Console
+def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, every: float = EVERY,
+          stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Step]:
+    """Yield a callback that counts one unit of `total` done."""
+    if not enabled or total <= 0:
+        yield lambda text: None
+        return
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+    if console.is_terminal:
+        with _bar(label, total, console) as step:
+            yield step
+        return
+    yield _lines(label, total, stream or sys.stderr, every, clock)
+
+
+@contextmanager
+def _bar(label: str, total: int, console: Any) -> Iterator[Step]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = console or Console(stderr=True)
-    if not console.is_terminal:
-        yield lambda outcome: None
-        return
-    columns = (TextColumn("Applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=total)
+        yield lambda text: progress.update(task, advance=1, description=text)
 
-        def tick(outcome: Outcome) -> None:
-            progress.update(task, advance=1, description=f"{outcome.status.value} {outcome.change.address}")
 
-        yield tick
+def _lines(label: str, total: int, stream: IO[str], every: float, clock: Callable[[], float]) -> Step:
+    start = last = clock()
+    done = 0
+    lock = threading.Lock()
+
+    def step(text: str) -> None:
+        nonlocal done, last
+        with lock:
+            done += 1
+            now = clock()
+            if now - last >= every:
+                last = now
+                print(f"{label}: {done}/{total} ({now - start:.0f} s)", file=stream, flush=True)
+
+    return step
+
+
+@contextmanager
+def bar(total: int, console: Any = None, **options: Any) -> Iterator[Tick]:
+    """Apply's progress: one step per outcome, named by its status and address."""
+    with meter("Applying", total, console, **options) as step:
+        yield lambda outcome: step(f"{outcome.status.value} {outcome.change.address}")

@@ -89,24 +89,54 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plan_markdown(plan: Plan, *, color: bool = False) -> str:
-    lines = [f"### crmdeploy plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+MARKDOWN_LIMIT = 65_536  # characters in a GitHub pull-request comment
+FULL_PLAN = "`crmdeploy plan` without `-f markdown` prints every change"
+
+
+def plan_markdown(plan: Plan, *, color: bool = False, limit: int = MARKDOWN_LIMIT, full: str = FULL_PLAN) -> str:
+    """The plan as a Markdown table for a pull-request comment, at most `limit` characters: past
+    it, the changes that fit, then how many were left out and where the full plan is (`full`)."""
+    head = [f"### crmdeploy plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    head += [f"> Note: {_md(n)}" for n in plan.notices] + ([""] if plan.notices else [])
     shown = [c for c in plan.changes if c.action is not Action.UNMANAGED]
     if not shown:
-        return "\n".join(lines + ["No changes: the CRM matches the spec.", ""])
-    lines += ["| | resource | field | old | new |", "|---|---|---|---|---|"]
-    for change in shown:
-        rows = list(field_rows(change)) or [("", "", "")]
-        for i, (name, old, new) in enumerate(rows):
-            first = i == 0
-            sym = SYMBOL[change.action] if first else ""
-            where = _md_where(change) if first else ""
-            lines.append(f"| {sym} | {_md(where)} | {_md(name)} | {_md(old)} | {_md(new)} |")
+        return "\n".join(head + ["No changes: the CRM matches the spec.", ""])
+    tail: list[str] = []
     unmanaged = [c for c in plan.changes if c.action is Action.UNMANAGED]
     if unmanaged:
-        lines += ["", f"{len(unmanaged)} resources in the CRM are not in the spec and are left alone."]
-        lines += sorted({f"- `{c.kind}`: {c.note}" for c in unmanaged if c.note})
-    return "\n".join(lines) + "\n"
+        tail += ["", f"{len(unmanaged)} resources in the CRM are not in the spec and are left alone."]
+        tail += sorted({f"- `{c.kind}`: {c.note}" for c in unmanaged if c.note})
+    blocks = [_md_rows(change) for change in shown]
+    table = ["| | resource | field | old | new |", "|---|---|---|---|---|"]
+    text = "\n".join(head + table + [row for block in blocks for row in block] + tail) + "\n"
+    if len(text) <= limit:
+        return text
+    tail = tail[:2]  # the count of resources left alone, not their notes
+    budget = limit - 400 - len("\n".join(head + table + tail)) - len(full)
+    rows: list[str] = []
+    used = kept = 0
+    for block in blocks:
+        size = sum(len(row) + 1 for row in block)
+        if used + size > budget:
+            break
+        rows += block
+        used += size
+        kept += 1
+    left = len(shown) - kept
+    cut = ["", f"**{left:,} more change{'s' if left != 1 else ''} not shown**: a pull-request comment "
+               f"holds {limit:,} characters; {full}."]
+    return "\n".join(head + table + rows + cut + tail) + "\n"
+
+
+def _md_rows(change: Change) -> list[str]:
+    rows = list(field_rows(change)) or [("", "", "")]
+    out = []
+    for i, (name, old, new) in enumerate(rows):
+        first = i == 0
+        sym = SYMBOL[change.action] if first else ""
+        where = _md_where(change) if first else ""
+        out.append(f"| {sym} | {_md(where)} | {_md(name)} | {_md(old)} | {_md(new)} |")
+    return out
 
 
 def _md_where(change: Change) -> str:

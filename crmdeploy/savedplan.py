@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from . import __version__
 from .errors import CrmdeployError, SavedPlanError
 from .fingerprint import Fingerprint
+from .outputs import write_atomic
 from .kinds import BY_NAME
 from .plan import Action, Change, FieldDiff, Plan, plain
 from .secrets import Sensitive, placeholder, replace_secrets, resolve_placeholders
@@ -107,9 +108,9 @@ def write(path: Path, plan: Plan, fingerprint: Fingerprint, safety: Safety, opti
     if (key := plan_key()) is not None:
         body["signature"] = _signature(body, key)
     try:
-        Path(path).write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise SavedPlanError(f"{path}: cannot write the plan file ({exc.strerror})") from None
+        write_atomic(Path(path), (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    except CrmdeployError as exc:
+        raise SavedPlanError(f"cannot save the plan: {exc}") from None
 
 
 def sniff(path: Path) -> bool:

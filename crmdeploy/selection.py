@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import SelectionError
 from .kinds import BY_NAME
 from .plan import Action, Change
-from .spec.base import iter_refs
+from .spec.base import Resource, iter_refs
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,25 @@ class Selector:
 
     def __str__(self) -> str:
         return self.kind if self.key is None else f"{self.kind}.{self.key}"
+
+
+def check_matched(selectors: Sequence[Selector], option: str, desired: Mapping[str, Sequence[Resource]],
+                  live: Mapping[str, Sequence[Resource] | None]) -> None:
+    """Every selector must name something in the spec or in the live CRM: a typo would otherwise
+    quietly plan nothing ("No changes") or everything."""
+    problems = []
+    for selector in selectors:
+        kind = BY_NAME[selector.kind]
+        keys = {kind.key_of(r) for r in desired.get(selector.kind, ())}
+        keys |= {kind.key_of(r) for r in live.get(selector.kind) or ()}
+        if selector.key is None and not keys:
+            problems.append(f"{option} {selector}: there are no {kind.name} in the spec or in the CRM")
+        elif selector.key is not None and selector.key not in keys:
+            close = difflib.get_close_matches(selector.key, sorted(keys), n=1)
+            hint = f' (did you mean "{selector.kind}.{close[0]}"?)' if close else ""
+            problems.append(f"{option} {selector}: no {kind.title} \"{selector.key}\" in the spec or in the CRM{hint}")
+    if problems:
+        raise SelectionError("\n".join(problems))
 
 
 def parse_all(texts: Sequence[str], option: str) -> tuple[Selector, ...]:

@@ -70,7 +70,7 @@ def plan_one(target: ProjectTarget, run: Run, *, exclusive: bool = True) -> Resu
         planned = plan_spec(loaded, adapter, run.options)
     finally:
         adapter.close()
-    result = Result(target.name, adapter.target, plan_code(planned.plan, run.detailed),
+    result = Result(target.name, adapter.target, plan_code(planned.plan),
                     RENDERERS[run.fmt](planned.plan), {"plan": planned.plan.to_data()},
                     counts=plan_counts(planned.plan))
     try:

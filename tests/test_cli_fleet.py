@@ -239,3 +239,13 @@ def test_one_key_file_for_several_targets_is_refused(project, runner, tmp_path):
     result = run(runner, "plan", "--all", "--api-key-file", str(tmp_path / "key"))
     assert result.exit_code == 64
     assert "with several targets each uses only its own" in result.stderr
+
+
+def test_without_detailed_exitcode_pending_changes_exit_0_but_show_per_target(project, runner):
+    result = run(runner, "plan", "--all", "-f", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 0 and [t["result"] for t in data["targets"]] == ["changes", "changes"]
+    markdown = run(runner, "plan", "--all", "-f", "markdown").stdout
+    assert markdown.startswith("## `staging`\n\n### crmdeploy plan for `mock://.crmdeploy/staging.json`")
+    assert "## Summary\n\n| target | result | create | update | deactivate | manual |" in markdown

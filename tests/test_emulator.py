@@ -230,3 +230,19 @@ def test_state_files_are_shared_with_the_mock_adapter(start_emulator: Start, cal
     assert call(server, "GET", "/api/v5/reference/status-groups").json()["statusGroups"]["new"]["statuses"] == ["call"]
     again = MockAdapter.from_url(f"mock://{state}")
     assert again.fetch(BY_NAME["statuses"]).resources == [Status(code="call", name="Перезвонить", group="new")]
+
+
+def test_extension_only_fields_travel_only_on_the_extension_surface(start_emulator: Start, call) -> None:
+    server = start_emulator(extensions=True)  # the account starts empty
+    call(server, "POST", "/api/v5/reference/status-groups/approval/edit",
+         entity=("statusGroup", {"name": "Согласование"}))
+    call(server, "POST", "/api/v5/reference/statuses/approved/edit",
+         entity=("status", {"name": "Согласован", "group": "approval"}))
+    field = {"code": "vin", "name": "VIN", "type": "string", "requiredAtStatuses": ["approved"]}
+    refused = call(server, "POST", "/api/v5/custom-fields/order/create", entity=("customField", field))
+    assert refused.status_code == 400 and "requiredAtStatuses" in refused.json()["errors"]
+    made = call(server, "POST", "/api/v5/crmdeploy/custom-fields/order/create", entity=("customField", field))
+    assert made.status_code == 201
+    [native] = call(server, "GET", "/api/v5/custom-fields").json()["customFields"]
+    [extended] = call(server, "GET", "/api/v5/crmdeploy/custom-fields").json()["customFields"]
+    assert "requiredAtStatuses" not in native and extended["requiredAtStatuses"] == ["approved"]

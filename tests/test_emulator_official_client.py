@@ -16,7 +16,7 @@ def client(start_emulator, api_key: str):
     store.put("user_groups", "managers", {"code": "managers", "name": "Менеджеры"})
     store.put("users", "ivanov@shop.example", {"email": "ivanov@shop.example", "first_name": "Иван",
                                                "groups": ["managers"], "active": True})
-    server = start_emulator(store)
+    server = start_emulator(store, extensions=False)  # a real account, as `mock-server` serves by default
     return retailcrm.v5(server.url, api_key)
 
 
@@ -73,3 +73,26 @@ def test_a_wrong_key_is_refused_with_the_api_words(start_emulator) -> None:
     server = start_emulator()
     answer = retailcrm.v5(server.url, "wrong").statuses()
     assert (answer.get_status_code(), answer.get_error_msg()) == (403, 'Wrong "apiKey" value.')
+
+
+def test_one_code_on_two_entities_and_the_real_answer_types(client) -> None:
+    dictionary = {"code": "channels", "name": "Каналы", "elements": [{"code": "site", "name": "Сайт"}]}
+    assert client.custom_dictionary_create(dictionary).get_status_code() == 201
+    for entity, extra in (("order", {"type": "dictionary", "dictionary": "channels", "default": "site"}),
+                          ("customer", {"type": "boolean", "default": "false"})):
+        field = {"code": "source", "name": entity, "entity": entity, **extra}
+        assert client.custom_field_create(field).get_status_code() == 201
+    order = client.custom_field("source", "order").get_response()["customField"]
+    customer = client.custom_field("source", "customer").get_response()["customField"]
+    assert (order["default"], order["defaultTyped"]) == (1, "site")
+    assert (customer["default"], customer["defaultTyped"]) == ("false", False)
+
+
+def test_what_a_real_account_refuses(client) -> None:
+    empty = client.custom_dictionary_create({"code": "empty", "name": "Пусто", "elements": []})
+    assert (empty.get_status_code(), empty.get_errors()) == (400, {"elements": "This value should not be blank."})
+    invented = client.statuses_edit({"code": "x", "name": "X", "group": "new", "requiredAtStatuses": ["new"]})
+    assert invented.get_status_code() == 400 and "requiredAtStatuses" in invented.get_errors()
+    assert client.integration_module_edit({"code": "cdek", "name": "СДЭК"}).get_status_code() == 400
+    assert client.custom_fields(limit=30).get_status_code() == 400
+    assert client.get("/reference/status-groups/new/edit").get_status_code() == 404

@@ -84,7 +84,7 @@ def test_the_table_is_in_help_and_the_readme(cli) -> None:
 def test_interrupted_is_130(tmp_path) -> None:
     """A real process given SIGINT while it waits for confirmation on a terminal-less stdin."""
     code = ("import sys, time, crmdeploy.commands._common as c\n"
-            "def wait(*a):\n    print('ready', flush=True); time.sleep(30)\n"
+            "def wait(*a, **k):\n    print('ready', flush=True); time.sleep(30)\n"
             "c.confirm = wait\n"
             "from crmdeploy.commands import apply as a\na.confirm = wait\n"
             "from crmdeploy.cli import main\n"

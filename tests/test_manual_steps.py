@@ -191,3 +191,55 @@ def test_apply_detailed_exitcode_is_4_while_manual_work_is_left_and_0_once_recor
     run(runner, "done", spec, "--target", real.url, "--all")
     again = run(runner, "apply", spec, "--target", real.url, "--yes", "--detailed-exitcode")
     assert again.exit_code == 0 and "Manual steps left" not in again.stdout
+
+
+def test_a_field_step_whose_field_left_the_spec_is_an_orphan_and_markdown_shows_notes(runner, real, write_spec):
+    spec = write_spec(SMALL)
+    run(runner, "apply", spec, "--target", real.url, "--yes")
+    run(runner, "done", spec, "--target", real.url, "--all")
+    spec.write_text(SMALL.replace(", required_at: [call]", ""), encoding="utf-8")
+    plan = run(runner, "plan", spec, "--target", real.url, "--format", "markdown", "--detailed-exitcode")
+    assert plan.exit_code == 0
+    assert ("> Note: custom_fields.order/reason:required_at: recorded as done, but the spec no longer has it; "
+            f"remove the record with: crmdeploy done {spec} -t {real.url} --forget "
+            "custom_fields.order/reason:required_at") in plan.stdout
+
+
+def test_an_integrations_credentials_on_a_real_account_are_a_step_naming_the_variables(runner, real, secrets_env,
+                                                                                         tmp_path):
+    shutil.copy(SHOP, tmp_path / "shop.yaml")
+    plan = run(runner, "plan", tmp_path / "shop.yaml", "--target", real.url, "--format", "json")
+    [step] = [c for c in json.loads(plan.stdout)["changes"] if c["kind"] == "integrations"
+              and c["key"] == "cdek" and c.get("step") == "credentials"]
+    assert step["note"].endswith("(the values of CDEK_ACCOUNT / CDEK_PASSWORD)")
+    assert step["fields"] == [{"field": "credentials", "old": None,
+                               "new": {"account": "(sensitive)", "secure_password": "(sensitive)"}}]
+
+
+def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_everything(
+        runner, real, secrets_env, tmp_path):
+    from adapters.mock import to_record
+    from crmdeploy.kinds import BY_NAME
+    from crmdeploy.loader import load
+
+    shutil.copy(SHOP, tmp_path / "shop.yaml")
+    spec = tmp_path / "shop.yaml"
+    assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
+    # The admin makes in the UI what the API cannot (here: straight into the emulator's store).
+    shop = load(spec).spec
+    for name in ("status_groups", "user_groups", "users", "integrations"):
+        kind = BY_NAME[name]
+        for resource in shop.resources(name):
+            real.emulator.store.put(name, kind.key_of(resource), to_record(kind, resource))
+    assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
+    assert run(runner, "done", spec, "--target", real.url, "--all").exit_code == 0
+    clean = run(runner, "plan", spec, "--target", real.url, "--detailed-exitcode")
+    assert clean.exit_code == 0, clean.stdout[-3000:]
+
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Мы получили ваш заказ", "Мы приняли ваш заказ", 1),
+                    encoding="utf-8")
+    back = run(runner, "plan", spec, "--target", real.url, "--detailed-exitcode", "--format", "json")
+    assert back.exit_code == 4
+    steps = [c for c in json.loads(back.stdout)["changes"] if c["action"] == "manual"]
+    assert [(s["kind"], s["key"], [f["field"] for f in s["fields"]]) for s in steps] == [
+        ("templates", "order-new", ["body"])]

@@ -198,7 +198,6 @@ def tls_emulator(api_key: str, tmp_path: Path):
 def test_tls_is_verified_and_turned_off_only_when_asked_and_then_with_a_warning(
         runner, http_env, tls_emulator, monkeypatch, caplog, tmp_path):
     server, url, ca = tls_emulator
-    monkeypatch.setattr(config, "_warned", [])
     spec = str(ROOT / "specs/minimal.yaml")
     monkeypatch.setenv("CURL_CA_BUNDLE", "")  # an empty bundle variable must not turn checking off
 
@@ -215,7 +214,6 @@ def test_tls_is_verified_and_turned_off_only_when_asked_and_then_with_a_warning(
 
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     for asked in (["--insecure"], ["--insecure"], []):
-        monkeypatch.setattr(config, "_warned", [])
         if not asked:
             monkeypatch.setenv("CRMDEPLOY_INSECURE", "1")
         caplog.clear()

@@ -399,3 +399,14 @@ def test_custom_fields_and_dictionaries_by_name(tmp_path):
     trigger = next(t for t in spec.triggers if t.conditions.status == "handed-to-delivery")
     assert [(a.set_field.field, a.set_field.value) for a in trigger.actions[1:]] == [
         ("order/marka_avtomobilya", "kia"), ("customer/vin_avtomobilya", "нет")]
+
+
+def test_a_bare_yes_sends_the_statuss_messages_or_is_a_to_do(hand):
+    wb = load_workbook(hand)
+    wb["Статусы"]["E6"] = "Да"      # Новый: a message on Коммуникации
+    wb["Статусы"]["E11"] = "да"     # Закупка: nothing to send
+    wb.save(hand)
+    triggers = {t.conditions.status: t for t in read_workbook(hand).spec.triggers}
+    assert [a.send_template for a in triggers["novyy"].actions] == ["zakaz-nomer-prinyat"]
+    assert (triggers["zakupka"].actions, triggers["zakupka"].active) == ([], False)
+    assert "без действия" in triggers["zakupka"].todo

@@ -129,13 +129,9 @@ def insecure(value: bool | None = None) -> bool:
     """Whether TLS verification is turned off: only ever when asked (--insecure, or for programs
     CRMDEPLOY_INSECURE=1), and never silently — every command that does it says so on stderr."""
     asked = value or os.environ.get(INSECURE_ENV, "").strip().lower() in ("1", "true", "yes")
-    if asked and not _warned:  # once per process: a command may open its target twice
-        _warned.append(True)
+    if asked:  # a command opens its target once, so this is said once
         log.warning(INSECURE_WARNING)
     return asked
-
-
-_warned: list[bool] = []
 
 
 def workers(value: int | None = None) -> int:

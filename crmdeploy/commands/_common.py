@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -56,7 +59,43 @@ ForceOpt = Annotated[bool, typer.Option(
 OutOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", show_default=False,
     help="A .yaml/.yml file, or a folder that gets one file per ТЗ area. Default: stdout.")]
-OverwriteOpt = Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "--force",
+                                            help="Replace files that already exist (--force: the old name).")]
+
+
+@dataclass(frozen=True)
+class Output:
+    """How this invocation talks: set once by the global options (`-q`), read by the commands."""
+
+    quiet: bool = False
+
+
+_output: ContextVar[Output] = ContextVar("crmdeploy_output", default=Output())
+
+
+def set_output(output: Output) -> None:
+    _output.set(output)
+
+
+def note(message: str) -> None:
+    """An informational line on stderr (the default target, where a file went); -q drops it.
+    Warnings and errors are never dropped."""
+    if not _output.get().quiet:
+        typer.echo(message, err=True)
+
+
+def progress_on() -> bool:
+    return not _output.get().quiet
+
+
+@contextmanager
+def reading() -> Iterator[Any]:
+    """Progress of reading the live CRM, one step per kind (a bar on a terminal; -q: none)."""
+    from ..kinds import KINDS
+    from ..progress import meter
+
+    with meter("Reading", len(KINDS), enabled=progress_on()) as step:
+        yield step
 
 
 @contextmanager
@@ -82,14 +121,13 @@ def target_or_default(target: str | None) -> str:
 
     if target:
         return target
-    typer.echo(f"Target: {DEFAULT_TARGET} (the default; choose another with --target "
-               "or CRMDEPLOY_TARGET)", err=True)
+    note(f"Target: {DEFAULT_TARGET} (the default; choose another with --target or CRMDEPLOY_TARGET)")
     return DEFAULT_TARGET
 
 
 def color() -> bool:
-    """Colour on stdout: only on a terminal."""
-    return sys.stdout.isatty()
+    """Colour on stdout: only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | None) -> Any:  # deploy.Options
@@ -98,12 +136,13 @@ def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | Non
     return Options(prune, tuple(only or ()), tuple(exclude or ()))
 
 
-def confirm(target: str, yes: bool) -> None:
+def confirm(target: str, yes: bool, *, err: bool = False) -> None:
+    """Ask before writing; `err` puts the question on stderr (stdout holds JSON)."""
     if yes:
         return
     if not sys.stdin.isatty():
         raise AbortedError("not on a terminal, so apply cannot ask for confirmation; pass --yes to apply")
-    if not typer.confirm(f"Apply these changes to {target}?"):
+    if not typer.confirm(f"Apply these changes to {target}?", err=err):
         raise AbortedError("apply cancelled; nothing was changed")
 
 
@@ -122,7 +161,7 @@ def write_spec(spec: object, output: Path | None, header: str, force: bool) -> s
         return "stdout"
     files = outputs(spec, output, header)
     write_files(files, force=force)
-    if output.is_dir() and (others := strays(files)):
+    if output.is_dir() and (others := strays(files)):  # a warning: kept under -q
         typer.echo(f"Warning: {output} also holds {', '.join(p.name for p in others)}; "
                    "plan and apply will merge them with this spec", err=True)
     return f"{output} ({len(files)} file{'s' if len(files) != 1 else ''})"

@@ -27,9 +27,10 @@ def done(
 ) -> None:
     """Record manual steps as done in crmdeploy.manual.yaml beside the spec (commit that file).
 
-    Only what crmdeploy cannot check by reading is recorded: kinds the target cannot read (templates,
-    triggers, integrations on a real account) and fields it can neither write nor read back
-    (required_at, permissions). A recorded step is no longer pending (plan --detailed-exitcode exits 0
+    Only what crmdeploy cannot check by reading is recorded: kinds the target cannot read (templates
+    and triggers over API v5) and fields it can neither write nor read back (a custom field's
+    required_at, a user group's permissions, an integration's settings and credentials). Status
+    groups, users and user groups are verified by reading instead. A recorded step is no longer pending (plan --detailed-exitcode exits 0
     when nothing else is); it comes back, with the fields that changed, when the spec changes it.
     """
     from ..deploy import record_steps

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import typer
 
-from ._common import InsecureOpt, OutOpt, OverwriteOpt, TargetOpt, guard, target_or_default, write_spec
+from ._common import (
+    ApiKeyFileOpt,
+    InsecureOpt,
+    OutOpt,
+    OverwriteOpt,
+    ParallelismOpt,
+    TargetOpt,
+    guard,
+    note,
+    reading,
+    target_or_default,
+    write_spec,
+)
 
 
 def export(target: TargetOpt = None, output: OutOpt = None, force: OverwriteOpt = False,
-           insecure: InsecureOpt = False) -> None:
+           api_key_file: ApiKeyFileOpt = None, insecure: InsecureOpt = False,
+           parallelism: ParallelismOpt = None) -> None:
     """Write the live CRM's configuration as a spec: every kind the target can read.
 
     Planning the result against the same target shows no changes. Secrets the CRM does not
@@ -19,9 +32,11 @@ def export(target: TargetOpt = None, output: OutOpt = None, force: OverwriteOpt 
     from ..registry import open_target
 
     with guard():
-        adapter = open_target(target_or_default(target), insecure=insecure)
+        adapter = open_target(target_or_default(target), api_key_file=api_key_file, insecure=insecure,
+                              parallelism=parallelism)
         try:
-            result = export_spec(adapter)
+            with reading() as progress:
+                result = export_spec(adapter, progress)
         finally:
             adapter.close()
         where = write_spec(result.spec, output, f"Exported from {adapter.target} by `crmdeploy export`.", force)
@@ -29,4 +44,4 @@ def export(target: TargetOpt = None, output: OutOpt = None, force: OverwriteOpt 
             typer.echo(f"Not exported (the target cannot read them): {', '.join(result.unreadable)}", err=True)
         for problem in result.problems:
             typer.echo(f"Warning: {problem}", err=True)
-        typer.echo(f"Exported {result.total} resources from {adapter.target} to {where}.", err=True)
+        note(f"Exported {result.total} resources from {adapter.target} to {where}.")

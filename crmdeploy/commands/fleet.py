@@ -109,11 +109,14 @@ def run_options(var: list[str] | None, api_key_file: Path | None = None, **optio
     return Run(variables=parse_assignments(var or ()), **options)
 
 
-def report(results: list[Any], fmt: Format, columns: tuple[str, ...]) -> int:
-    """Print every target's output grouped, then the summary; return the aggregate exit code."""
+def report(results: list[Any], fmt: Format, columns: tuple[str, ...], *, detailed: bool = True) -> int:
+    """Print every target's output grouped, then the summary; return the aggregate exit code (2 and
+    4, pending changes, only with --detailed-exitcode; each target's own code says them anyway)."""
+    from ..errors import EXIT_CHANGES, EXIT_MANUAL
     from ..fleet import aggregate, grouped_json, grouped_markdown, grouped_text
 
-    code = aggregate([r.code for r in results])
+    codes = [r.code for r in results]
+    code = aggregate(codes if detailed else [EXIT_OK if c in (EXIT_CHANGES, EXIT_MANUAL) else c for c in codes])
     if fmt is Format.json:
         typer.echo(grouped_json(results, code), nl=False)
     elif fmt is Format.markdown:
@@ -135,7 +138,7 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
         run = run_options(var, fmt=fmt.value, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
-    code = report(results, fmt, PLAN_COLUMNS)
+    code = report(results, fmt, PLAN_COLUMNS, detailed=run.detailed)
     if run.out is not None:
         saved = [r.name for r in results if (run.out / f"{r.name}.json").exists()]
         typer.echo(f"Saved {len(saved)} plan(s) to {run.out}; apply them with: crmdeploy apply {run.out}", err=True)

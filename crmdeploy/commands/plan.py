@@ -22,6 +22,8 @@ from ._common import (
     color,
     deploy_options,
     guard,
+    note,
+    reading,
     target_or_default,
 )
 from .fleet import AllOpt, OptionalSpecArg, ProjectOpt, TargetsOpt, VarOpt, many, plan_many, single
@@ -33,6 +35,8 @@ def plan(
         "--out", "-o", show_default=False,
         help="Save the plan to this file; `crmdeploy apply FILE` applies exactly it, "
              "or refuses if the CRM has changed since.")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Let --out replace a file that exists (never the input spec).")] = False,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when there is nothing to do, 2 when writes are pending, 4 when "
                                     "only manual steps are (or writes that wait for one), 1 on error.")] = False,
@@ -47,8 +51,9 @@ def plan(
     the project file is planned at once (--out DIR saves one plan per target); -t NAME picks one.
     """
     from ..deploy import plan_spec, save_plan
+    from ..outputs import refuse_overwrite
     from ..registry import open_target
-    from ..render import RENDERERS
+    from ..render import RENDERERS, plan_markdown
 
     options = deploy_options(prune, only, exclude)
     if many(all_targets, targets):
@@ -56,18 +61,26 @@ def plan(
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
                                    detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
     with guard(fmt):
+        if out is not None:  # before the CRM is read: a plan that cannot be saved is not worth making
+            refuse_overwrite(out, overwrite=overwrite, inputs=(spec,))
         chosen = single(spec, target, project, var, api_key_file)
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
                               parallelism=parallelism)
         try:
-            planned = plan_spec(chosen.loaded, adapter, options)
+            with reading() as progress:
+                planned = plan_spec(chosen.loaded, adapter, options, progress)
         finally:
             adapter.close()
-        typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
+        if fmt is Format.markdown:
+            full = f"every change is in the saved plan {out}" if out else (
+                f"`crmdeploy plan {spec}` without `-f markdown` prints every change")
+            typer.echo(plan_markdown(planned.plan, full=full), nl=False)
+        else:
+            typer.echo(RENDERERS[fmt.value](planned.plan, color=color()), nl=False)
     with guard():  # the plan is on stdout already; what follows reports on stderr only
         planned.enforce_safety(force=force)
         if out is not None:
             save_plan(out, planned, options)
-            typer.echo(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}", err=True)
+            note(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}")
     if detailed_exitcode and (code := plan_code(planned.plan)):
         raise typer.Exit(code)

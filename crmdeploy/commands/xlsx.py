@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import OutOpt, OverwriteOpt, SpecArg, guard, total_resources, write_spec
+from ._common import OutOpt, OverwriteOpt, SpecArg, guard, note, total_resources, write_spec
 
 app = typer.Typer(help="The ТЗ workbook: a spec as an Excel file and back.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False, rich_markup_mode=None)
@@ -24,20 +24,24 @@ def xlsx_import(
     sheet, row and column; with any problem nothing is written."""
     from ..xlsx.reader import read_workbook
 
+    from ..outputs import refuse_overwrite
+
     with guard():
+        if output is not None and output.suffix:
+            refuse_overwrite(output, overwrite=force, inputs=(workbook,), flag="--overwrite (or --force)")
         imported = read_workbook(workbook)
         for warning in imported.warnings:
             typer.echo(f"Warning: {warning}", err=True)
         where = write_spec(imported.spec, output, f"Imported from {workbook.name} by `crmdeploy xlsx import`.",
                            force)
-        typer.echo(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.", err=True)
+        note(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.")
 
 
 @app.command("export")
 def xlsx_export(
     spec: SpecArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
-                                         show_default=False)],
+                                         show_default=False)] = ...,  # required (`...`: older typer too)
     force: OverwriteOpt = False,
 ) -> None:
     """Write a spec as the ТЗ workbook a client reads: Доступы, Статусы, Пользователи, Коммуникации,
@@ -45,9 +49,12 @@ def xlsx_export(
     from ..loader import load
     from ..xlsx.writer import save_workbook
 
+    from ..outputs import refuse_overwrite
+
     with guard():
+        refuse_overwrite(output, overwrite=force, inputs=(spec,), flag="--overwrite (or --force)")
         save_workbook(load(spec).spec, output, force=force)
-        typer.echo(f"Wrote {output}.", err=True)
+        note(f"Wrote {output}.")
 
 
 @app.command("template")
@@ -62,4 +69,4 @@ def xlsx_template(
 
     with guard():
         save_workbook(blank_spec(), output, force=force, blank=True)
-        typer.echo(f"Wrote {output}. Fill it in, then: crmdeploy xlsx import {output} -o spec/", err=True)
+        note(f"Wrote {output}. Fill it in, then: crmdeploy xlsx import {output} -o spec/")

@@ -46,6 +46,9 @@ def _links(book: Book) -> dict[str, list[str]]:
     return links
 
 
+BARE = "в ТЗ написано «Да» без действия: уточнить, что делает триггер"
+
+
 def _cell_triggers(book: Book, status: Rec, cell: str, where: CellLocation, header: str, linked: list[str],
                    taken: set[str], made: dict[str, Rec]) -> None:
     texts, stray = split_cell(cell)
@@ -54,6 +57,9 @@ def _cell_triggers(book: Book, status: Rec, cell: str, where: CellLocation, head
         texts.append(f"Да, {line}")
     for line in texts:
         parsed = parse_trigger(line, book.names, linked)
+        if not parsed.actions and not parsed.todo and not parsed.errors:   # a bare «Да»
+            parsed.actions = [{"send_template": code} for code in linked]
+            parsed.todo = [] if linked else [BARE]
         for message in parsed.errors:
             book.error(where, header, message)
         for message in parsed.notes:
