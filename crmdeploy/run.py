@@ -25,7 +25,7 @@ from .loader import LoadedSpec
 from .plan import Action, Plan
 from .reversibility import annotate
 from .safety import Violation, enforce, violations
-from .selection import parse_all, select
+from .selection import check_matched, parse_all, select
 from .spec.base import Resource
 from .spec.settings import Safety
 
@@ -128,12 +128,15 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
     with paused_gc():
         desired = {k.name: loaded.spec.resources(k.name) for k in KINDS}
         reads = read_live(adapter, desired, progress)
+        live = resources_of(reads)
+        check_matched(only, "--only", desired, live)
+        check_matched(exclude, "--exclude", desired, live)
         writable = {name for name, read in reads.items() if read.capability in (Capability.WRITE, Capability.EDIT)}
         edit_only = {name for name, read in reads.items() if read.capability is Capability.EDIT}
         unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
         impossible = {name: {key: (field, why) for key, field, why in read.manual_items}
                       for name, read in reads.items() if read.manual_items}
-        changes = diff_all(desired, resources_of(reads), writable, prune=options.prune, manual_fields=unwritable,
+        changes = diff_all(desired, live, writable, prune=options.prune, manual_fields=unwritable,
                            edit_only=edit_only, manual_items=impossible)
     full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
