@@ -227,7 +227,7 @@ def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_ev
     assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
     # The admin makes in the UI what the API cannot (here: straight into the emulator's store).
     shop = load(spec).spec
-    for name in ("status_groups", "user_groups", "users", "integrations"):
+    for name in ("status_groups", "user_groups", "users", "integrations", "sites"):
         kind = BY_NAME[name]
         for resource in shop.resources(name):
             real.emulator.store.put(name, kind.key_of(resource), to_record(kind, resource))
