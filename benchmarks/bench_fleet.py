@@ -36,6 +36,7 @@ CRMDEPLOY = [sys.executable, "-m", "crmdeploy"]
 SECRETS = {"CDEK_ACCOUNT": "a", "CDEK_PASSWORD": "b", "RUSSIAN_POST_TOKEN": "c", "TELEPHONY_API_KEY": "d"}
 OVERLAY = "statuses:\n  new: {name: \"Новый (${var:shop_name})\"}\n"
 failures: list[str] = []
+CPU: list[float] = []
 
 
 def check(ok: bool, what: str) -> None:
@@ -104,12 +105,14 @@ def limited(urls: list[str]) -> int:
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str, int]:
-    """Run crmdeploy; (wall seconds, exit code, stdout, peak RSS in KB of that process alone)."""
+    """Run crmdeploy; (wall seconds, exit code, stdout, peak RSS in KB of that process alone).
+    Its CPU seconds (user + system) are kept in CPU[-1]."""
     start = time.perf_counter()
     process = subprocess.Popen(CRMDEPLOY + args, cwd=cwd, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
+    CPU.append(usage.ru_utime + usage.ru_stime)
     process.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - start, process.returncode, out, usage.ru_maxrss
 
@@ -175,7 +178,9 @@ def run(folder: Path, urls: list[str]) -> None:
     single_rss = max(r for _, r in singles)
     extra = (rss - single_rss) / 1024 / max(1, len(urls) - 1)
     print(f"{'plan --all, ' + str(len(urls)) + ' accounts':34} {seconds:8.2f} s   "
-          f"(peak {rss / 1024:.0f} MB: {extra:.2f} MB per account beyond the first)")
+          f"(peak {rss / 1024:.0f} MB: {extra:.2f} MB per account beyond the first; CPU {CPU[-1]:.1f} s, "
+          f"a single plan {max(CPU[:-1]):.1f} s)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"ratio wall(--all) / slowest single: {seconds / slowest:.2f}   "
           f"(one after another would be {sum(s for s, _ in singles):.1f} s)")
     over_all = limited(urls) - over_singles

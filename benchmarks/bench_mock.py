@@ -40,7 +40,7 @@ def measure(n: int) -> dict:
     from crmdeploy.kinds import KINDS
     from crmdeploy.loader import load
     from crmdeploy.render import plan_text
-    from crmdeploy.run import make_plan, read_live
+    from crmdeploy.run import make_plan, read_live, resources_of
     import yaml
 
     figures: dict = {"n": n}
@@ -69,7 +69,7 @@ def measure(n: int) -> dict:
         live = read_live(adapter)
         figures["fetch"] = time.perf_counter() - t
         t = time.perf_counter()
-        diff_all({k.name: loaded.spec.resources(k.name) for k in KINDS}, live, {k.name for k in KINDS})
+        diff_all({k.name: loaded.spec.resources(k.name) for k in KINDS}, resources_of(live), {k.name for k in KINDS})
         figures["diff"] = time.perf_counter() - t
         t = time.perf_counter()
         replan = make_plan(loaded, adapter)

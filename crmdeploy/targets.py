@@ -97,7 +97,11 @@ def apply_one(target: ProjectTarget, run: Run, source: Callable[[], Any] | None 
         planned = spec_source.plan(adapter)
         result = Result(target.name, adapter.target, text=plan_text(planned.plan),
                         data={"plan": planned.plan.to_data()})
-        planned.enforce_safety(force=run.force)
+        try:
+            planned.enforce_safety(force=run.force)
+        except RefusedError as exc:   # the plan it refused stays in the target's output
+            result.code, result.error, result.errors = EXIT_REFUSED, str(exc), [str(exc)]
+            return result
         if not planned.plan.has_changes:
             result.counts = {c: 0 for c in APPLY_COLUMNS}
             return result

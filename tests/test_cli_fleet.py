@@ -249,3 +249,19 @@ def test_without_detailed_exitcode_pending_changes_exit_0_but_show_per_target(pr
     markdown = run(runner, "plan", "--all", "-f", "markdown").stdout
     assert markdown.startswith("## `staging`\n\n### crmdeploy plan for `mock://.crmdeploy/staging.json`")
     assert "## Summary\n\n| target | result | create | update | deactivate | manual |" in markdown
+
+
+def test_a_safety_refusal_in_one_target_is_3_and_keeps_its_plan(tmp_path, runner):
+    types = "".join(f"  - {{code: t{i}, name: Тип {i}}}\n" for i in range(10))
+    renamed = "".join(f"  t{i}: {{name: Новый тип {i}}}\n" for i in range(4))
+    make_project(tmp_path, """\
+targets:
+  a: {url: "mock://.crmdeploy/a.json", spec: [base.yaml]}
+  b: {url: "mock://.crmdeploy/b.json", spec: [base.yaml, more.yaml]}
+""", base_yaml="version: 1\npayment_types:\n" + types, more_yaml="payment_types:\n" + renamed)
+    assert run(runner, "apply", "-t", "a", "base.yaml", "--yes").exit_code == 0
+    assert run(runner, "apply", "-t", "b", "base.yaml", "--yes").exit_code == 0
+    result = run(runner, "apply", "--all", "--yes")
+    assert result.exit_code == 3, result.output
+    assert "a       ok" in result.stdout and "b       refused" in result.stdout
+    assert "~ payment_types.t0" in result.stdout      # the refused plan is shown
