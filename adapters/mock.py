@@ -33,7 +33,7 @@ class MockAdapter:
 
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         """Everything, always writable: the mock supports every kind and field (no manual fields)."""
-        return Live([kind.model.model_validate(record) for record in self.store.records(kind.name)],
+        return Live([kind.model.model_validate(record) for record in self.store.view(kind.name)],
                     Capability.WRITE)
 
     def create(self, kind: Kind, resource: Resource) -> None:

@@ -3,6 +3,13 @@
 Loading a 10,000-resource spec creates about a million short-lived objects
 with no reference cycles; the collector's repeated full scans of them cost
 more than the parsing itself (0.8 s vs 0.2 s for composing the YAML).
+
+When the pause ends, what it built is frozen (`gc.freeze`): the objects still alive then are the
+spec, the live read and the plan, kept until the command ends. Left in the youngest generation,
+the first collection after the pause would scan every one of them (0.15 s at 10,000 resources,
+more than loading the mock's state); frozen, no collection looks at them again. Objects are
+still freed by reference counting as usual; only a reference cycle made during the pause would
+outlive its use (the builders make none).
 """
 
 from __future__ import annotations
@@ -20,4 +27,5 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()

@@ -27,8 +27,12 @@ def _indexed(loaded: LoadedSpec, kind: str) -> list[tuple[int, object]]:
     return list(enumerate(loaded.spec.resources(kind)))
 
 
-def _group_members(loaded: LoadedSpec, group: str) -> list:
-    return [s for s in loaded.spec.statuses if s.group == group]
+def _members(loaded: LoadedSpec) -> dict[str, list]:
+    """Status group code -> its statuses: the statuses indexed once (a scan per group is quadratic)."""
+    members: dict[str, list] = {}
+    for status in loaded.spec.statuses:
+        members.setdefault(status.group, []).append(status)
+    return members
 
 
 def _is_cancel(group: object) -> bool:
@@ -37,16 +41,18 @@ def _is_cancel(group: object) -> bool:
 
 def cancel_group_without_reasons(loaded: LoadedSpec) -> Iterator[Problem]:
     """A cancel group needs active statuses: each one is a reason the order was cancelled."""
+    members = _members(loaded)
     for i, group in _indexed(loaded, "status_groups"):
-        if _is_cancel(group) and not any(s.active for s in _group_members(loaded, group.code)):
+        if _is_cancel(group) and not any(s.active for s in members.get(group.code, ())):
             yield _at(loaded, ("status_groups", i, "code"),
                       f'cancel group "{group.code}" has no active statuses to carry the cancel reason')
 
 
 def group_without_statuses(loaded: LoadedSpec) -> Iterator[Problem]:
+    members = _members(loaded)
     for i, group in _indexed(loaded, "status_groups"):
         # A cancel group without statuses is reported by its own rule, which says more.
-        if group.active and not _is_cancel(group) and not _group_members(loaded, group.code):
+        if group.active and not _is_cancel(group) and not members.get(group.code):
             yield _at(loaded, ("status_groups", i, "code"), f'status group "{group.code}" has no statuses')
 
 

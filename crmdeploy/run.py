@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from . import manual
+from . import manual, quickexit
 from .adapter import Adapter, Capability, Live, workers_of
 from .daemons import daemon_map
 from .diff import diff_all
@@ -140,7 +140,9 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
                            edit_only=edit_only, manual_items=impossible)
     full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
-    return Planned.of(plan, reads, loaded.spec.safety, desired)
+    planned = Planned.of(plan, reads, loaded.spec.safety, desired)
+    quickexit.keep(loaded, adapter, planned)   # freed by the process's end, not one by one
+    return planned
 
 
 def make_plan(loaded: LoadedSpec, adapter: Adapter, *, prune: bool = False) -> Plan:

@@ -37,9 +37,9 @@ class Document:
     """Data of one or more files, with a location for every path in it."""
 
     data: Any
-    # path → a Location, or (file, yaml Mark): the composer's own marks, turned into
+    # path → a Location, (file, line, column) counted from 0, or (file, yaml Mark): turned into
     # Locations only when asked, because building 600,000 of them costs a second at 50k resources.
-    positions: dict[Path, Location | tuple[str, Any]] = field(default_factory=dict)
+    positions: dict[Path, Location | tuple] = field(default_factory=dict)
     secrets: list[tuple[Path, str]] = field(default_factory=list)  # (path, env variable)
     variables: list[Path] = field(default_factory=list)  # strings holding a ${var:NAME}
 
@@ -49,6 +49,8 @@ class Document:
             found = self.positions.get(tuple(path[:end]))
             if isinstance(found, Location):
                 return found
+            if found and len(found) == 3:  # (file, line, column), 0-based: the streaming builder's
+                return Location(found[0], found[1] + 1, found[2] + 1)
             if found:
                 return Location(found[0], found[1].line + 1, found[1].column + 1)
         return None
@@ -70,6 +72,14 @@ def parse_file(text: bytes, filename: str) -> Document:
         mark = yaml.Mark(filename, exc.start, line, column, None, None)
         raise fail(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset {exc.start}); "
                    "save the file as UTF-8", mark) from None
+    if "&" not in source and "<<" not in source and not _may_be_deep(source):
+        # No anchor (so no alias), no merge key: build straight from the parser's events, never
+        # holding the whole node graph (half the memory of a large spec, and faster). Anything
+        # unusual, an error included, is left to the node builder below, which words it.
+        try:
+            return _stream(source, filename)
+        except (_Unusual, yaml.YAMLError, SpecError, RecursionError):
+            pass
     try:
         if _may_be_deep(source):
             _check_depth(source, fail)
@@ -173,6 +183,99 @@ def _check_size(root: yaml.Node, fail: Any) -> None:
         return total
 
     size(root, 0)
+
+
+class _Unusual(Exception):
+    """The streaming builder met something it leaves to the node builder."""
+
+
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+
+
+def _stream(source: str, filename: str) -> Document:
+    """The same Document as `_Builder` gives (same data, YAML 1.1 values, positions, secrets,
+    variables) for a file with no anchors and no merge keys, built from parser events.
+
+    Raises `_Unusual` where the node builder must decide (an alias or anchor, a second
+    document, a duplicate or non-scalar or null key, nesting past MAX_DEPTH, an unknown tag)."""
+    doc = Document(None)
+    positions, secrets, variables = doc.positions, doc.secrets, doc.variables
+    resolve = _RESOLVER.resolve
+    stack: list[list] = []   # [container, path, pending key or _NO_KEY] of each open collection
+    documents = 0
+    for event in yaml.parse(source, Loader=_LOADER):
+        kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.anchor is not None:
+                raise _Unusual("anchor")
+            mark = event.start_mark
+            frame = stack[-1] if stack else None
+            if kind is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                if tag == STR_TAG:
+                    value: Any = event.value
+                else:
+                    construct = _SCALAR_CONSTRUCTORS.get(tag)
+                    if construct is None:
+                        raise _Unusual("tag")
+                    value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, event.value, mark, event.end_mark,
+                                                                    event.style))
+                if frame is not None and frame[2] is _NO_KEY:   # a mapping's key
+                    if value is None or tag in SPECIAL_KEYS or value in frame[0]:
+                        raise _Unusual("key")
+                    frame[2] = value
+                    positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
+                    continue
+            elif frame is not None and frame[2] is _NO_KEY:
+                raise _Unusual("a collection as a key")
+            if frame is None:
+                path: Path = ()
+                positions[path] = (filename, mark.line, mark.column)
+            elif frame[2] is _SEQUENCE:
+                path = frame[1] + (len(frame[0]),)
+                positions[path] = (filename, mark.line, mark.column)
+            else:
+                path = frame[1] + (frame[2],)   # located at its key already
+            if kind is yaml.ScalarEvent:
+                if isinstance(value, str) and "${" in value:
+                    if env := parse_env_ref(value):
+                        secrets.append((path, env))
+                        value = Sensitive.from_env(env)
+                    elif VAR_MARK in value:
+                        variables.append(path)
+                container = None
+            else:
+                if len(path) >= MAX_DEPTH:
+                    raise _Unusual("deep")
+                container = value = {} if kind is yaml.MappingStartEvent else []
+            if frame is None:
+                doc.data = value
+            elif frame[2] is _SEQUENCE:
+                frame[0].append(value)
+            else:
+                frame[0][frame[2]] = value
+                frame[2] = _NO_KEY
+            if container is not None:
+                stack.append([container, path, _NO_KEY if kind is yaml.MappingStartEvent else _SEQUENCE])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Unusual("documents")
+        elif kind is yaml.AliasEvent:
+            raise _Unusual("alias")
+    if documents != 1 or doc.data is None:
+        raise _Unusual("empty")
+    return doc
+
+
+_NO_KEY = object()      # a mapping frame waiting for its next key
+_SEQUENCE = object()    # a sequence frame
 
 
 class _Builder:

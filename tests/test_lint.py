@@ -97,3 +97,28 @@ def test_strict_makes_warnings_errors(runner, write_spec):
 
 def test_strict_passes_a_clean_spec(runner):
     assert runner.invoke(app, ["validate", str(SHOP), "--strict"]).exit_code == 0
+
+
+def test_group_rules_index_the_statuses_once_with_the_same_findings(write_spec):
+    """The group rules look statuses up by group (linear); they find exactly what a scan of
+    every status for every group finds, in many groups, cancel ones and empty ones included."""
+    groups = [f"  - {{code: g{i}, name: Группа {i}}}" for i in range(30)]
+    groups += [f"  - {{code: cancel-{i}, name: Отмена {i}}}" for i in range(5)]
+    statuses = [f"  - {{code: s{i}, name: Статус {i}, group: g{i % 20}}}" for i in range(60)]
+    statuses += ["  - {code: c0, name: Отказ, group: cancel-0}",
+                 "  - {code: c1, name: Отказ 1, group: cancel-1, active: false}"]
+    loaded = load(write_spec("version: 1\nstatus_groups:\n" + "\n".join(groups)
+                             + "\nstatuses:\n" + "\n".join(statuses) + "\n"))
+    found = {(p.field, p.message) for p in lint(loaded) if p.field.startswith("status_groups")}
+    spec = loaded.spec
+    expected = set()
+    for i, group in enumerate(spec.status_groups):
+        members = [s for s in spec.statuses if s.group == group.code]  # the quadratic reference
+        cancel = group.code.startswith("cancel")
+        if cancel and not any(s.active for s in members):
+            expected.add((f"status_groups[{i}].code",
+                          f'cancel group "{group.code}" has no active statuses to carry the cancel reason'))
+        elif not cancel and not members:
+            expected.add((f"status_groups[{i}].code", f'status group "{group.code}" has no statuses'))
+    assert found == expected
+    assert len(expected) == 10 + 4   # g20..g29 empty; cancel-1..4 without an active status

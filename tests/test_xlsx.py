@@ -410,3 +410,14 @@ def test_a_bare_yes_sends_the_statuss_messages_or_is_a_to_do(hand):
     assert [a.send_template for a in triggers["novyy"].actions] == ["zakaz-nomer-prinyat"]
     assert (triggers["zakupka"].actions, triggers["zakupka"].active) == ([], False)
     assert "без действия" in triggers["zakupka"].todo
+
+
+def test_the_hand_made_spec_round_trips_through_export(imported, tmp_path):
+    """What import kept (comments, CMS columns, to-do triggers, inactive integrations, access notes)
+    survives export → import unchanged."""
+    path = tmp_path / "again.xlsx"
+    build_workbook(imported.spec).save(path)
+    back = read_workbook(path).spec
+    for kind in KINDS:
+        assert by_code(back.resources(kind.name)) == by_code(imported.spec.resources(kind.name)), kind.name
+    assert back.access_notes == imported.spec.access_notes

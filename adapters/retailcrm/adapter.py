@@ -25,7 +25,7 @@ from crmdeploy.errors import AdapterError, MalformedAnswer
 from crmdeploy.kinds import Kind
 from crmdeploy.spec.base import Resource
 
-from . import answers, config
+from . import answers, config, paging
 from .mapping import BY_KIND, EXTENSION_ROWS, Row, Write, from_api, to_api
 from .retry import RetryPolicy
 from .surface import CREDENTIALS, Surface, check_writes
@@ -159,21 +159,27 @@ class RetailCrmAdapter:
         return [entity for entity in found if entity is not None]
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
-        endpoint, page = f"GET /api/v5/{row.list}", 1
-        pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
-        while True:
-            params = {"limit": PAGE, "page": page} if row.paged else None
-            body = self.transport.get(row.list or "", params, resource=kind.name, rename=row.spec_name)
-            found = answers.items(body, row.items, endpoint, kind.name)
-            if not row.paged:
-                yield from found
-                return
-            pages = pager.take(page, body, found)
+        endpoint = f"GET /api/v5/{row.list}"
+        first = self._page(row, kind, 1 if row.paged else None)
+        found = answers.items(first, row.items, endpoint, kind.name)
+        if not row.paged:
             yield from found
-            if page >= pages:
-                pager.finish()
-                return
-            page += 1
+            return
+        pager = answers.Pager(endpoint, kind.name)  # the pages must add up (no repeats, counts agree)
+        count = pager.take(1, first, found)
+        yield from found
+        # Pages 2..count side by side, once page 1 is full (a short first page with more pages
+        # behind it is odd: those are read one at a time, so a wrong count costs one request).
+        width = self.workers if len(found) >= PAGE else 1
+        for page, body in paging.pages(lambda page: self._page(row, kind, page), 2, count, width):
+            found = answers.items(body, row.items, endpoint, kind.name)
+            pager.take(page, body, found)   # checked in page order, whatever order they arrived in
+            yield from found
+        pager.finish()
+
+    def _page(self, row: Row, kind: Kind, page: int | None) -> dict[str, Any]:
+        params = {"limit": PAGE, "page": page} if page is not None else None
+        return self.transport.get(row.list or "", params, resource=kind.name, rename=row.spec_name)
 
     def _single(self, row: Row, key: str, data: dict[str, Any]) -> dict[str, Any] | None:
         path, where = row.path(row.single or "", key, data), f"{row.kind}.{key}"

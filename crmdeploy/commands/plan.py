@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..targets import plan_code
 from ._common import (
     ApiKeyFileOpt,
     ExcludeOpt,
@@ -82,5 +81,7 @@ def plan(
         if out is not None:
             save_plan(out, planned, options)
             note(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}")
+    from ..targets import plan_code  # here, not at import: --help stays free of pydantic and YAML
+
     if detailed_exitcode and (code := plan_code(planned.plan)):
         raise typer.Exit(code)
