@@ -176,7 +176,7 @@ targets:
 """, encoding="utf-8")
     planned = run(runner, "plan", "--all", "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
-    assert "hand      ok" in planned.stdout and "branch-1  changes  106" in planned.stdout
+    assert "hand      ok" in planned.stdout and "branch-1  changes  113" in planned.stdout
     assert run(runner, "apply", "--targets", "branch-1,branch-2", "--yes").exit_code == 0
     assert run(runner, "plan", "--all", "--detailed-exitcode").exit_code == 0
     same = run(runner, "compare", "hand", "branch-2")
