@@ -27,11 +27,12 @@ def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, 
     if not enabled or total <= 0:
         yield lambda text: None
         return
-    if console is None:
-        from rich.console import Console
+    on_terminal = console.is_terminal if console is not None else sys.stderr.isatty()
+    if on_terminal:  # rich is imported only to draw a bar: a run off a terminal never loads it
+        if console is None:
+            from rich.console import Console
 
-        console = Console(stderr=True)
-    if console.is_terminal:
+            console = Console(stderr=True)
         with _bar(label, total, console) as step:
             yield step
         return

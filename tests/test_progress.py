@@ -86,3 +86,12 @@ def test_the_cli_module_does_not_import_rich_or_the_deploy_machinery():
             "print(sorted(m for m in ('rich', 'crmdeploy.deploy') if m in set(sys.modules) - before))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plan_off_a_terminal_never_imports_rich(tmp_path):
+    """Progress off a terminal is plain lines: rich (slow to import) loads only to draw a bar."""
+    code = ("import sys; from crmdeploy.cli import main; sys.argv = ['crmdeploy', '-q', 'plan', %r, '-t', 'mock://']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('rich' in sys.modules, file=sys.stderr)"
+            % str(ROOT / "specs/minimal.yaml"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert out.stderr.strip().splitlines()[-1] == "False", out.stderr
