@@ -36,7 +36,8 @@ from .plan import Action, Change, Plan
 from .spec.base import iter_refs
 
 log = logging.getLogger(__name__)
-GRACE_SECONDS = 5.0  # after Ctrl-C, how long writes already on the wire may take to finish
+GRACE_SECONDS = 0.8  # after Ctrl-C, how long writes already on the wire may take to finish (the
+# command must end within a second; a write cut off here may have happened: the next plan reads it)
 
 
 class Status(str, Enum):

@@ -44,7 +44,7 @@ def specs(draw, text: st.SearchStrategy[str]) -> object:
     })
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs(YAML_TEXT))
 def test_any_text_round_trips_through_yaml(spec):
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +53,7 @@ def test_any_text_round_trips_through_yaml(spec):
         assert load(path).spec == spec
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs(BOOK_TEXT))
 def test_any_text_round_trips_through_the_workbook(spec):
     with tempfile.TemporaryDirectory() as tmp:
