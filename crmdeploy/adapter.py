@@ -22,7 +22,8 @@ How the core drives an adapter (in the manner of octoDNS's BaseProvider):
     left out of every diff and write) and turns each one the spec sets into one manual step.
     A target that writes and reads everything (the mock) returns an empty set.
 * `create`, `update` and `deactivate` are called only for a kind whose last `fetch` said
-  `Capability.WRITE`, only after that fetch, and only with fields outside `manual_fields`.
+  `Capability.WRITE` (`update` and `deactivate` also for `Capability.EDIT`; never for a key in
+  `manual_items`), only after that fetch, and only with fields outside `manual_fields`.
   `update(kind, resource, fields)` MUST write only `fields` (plus what the API needs to name the
   item). A refused write MUST raise `CrmdeployError` (usually `AdapterError` with the API's words):
   the core reports it and carries on with what does not depend on it.
@@ -51,6 +52,7 @@ class Capability(int, Enum):
     NONE = 0    # the target cannot even read this kind
     READ = 1    # readable, but writes are manual (admin UI)
     WRITE = 2   # readable and writable
+    EDIT = 3    # readable; existing items writable, a create is manual (retailCRM's sites)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Live:
     capability: Capability                     # learned by this very read
     manual_fields: frozenset[str] = frozenset()  # fields the target can neither write nor read back
     warnings: tuple[str, ...] = ()             # e.g. "custom_fields.order/x: unreadable item skipped (...)"
+    # (key, field, why): desired resources the target can never hold as the spec has them, because
+    # of `field` (a custom field of type `file` on a real account); each is a manual step saying why.
+    manual_items: tuple[tuple[str, str, str], ...] = ()
 
 
 @runtime_checkable

@@ -27,10 +27,14 @@ def diff_resource(kind: Kind, desired: Resource, live: Resource | None,
 
 def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] | None,
               *, writable: bool = True, prune: bool = False,
-              manual_fields: frozenset[str] = frozenset()) -> list[Change]:
+              manual_fields: frozenset[str] = frozenset(), creatable: bool = True,
+              manual_items: Mapping[str, tuple[str, str]] | None = None) -> list[Change]:
     """Changes for one kind. `live=None` means the target cannot read this kind; `manual_fields`
     are fields it can neither write nor read back: never compared, never sent, each one the spec
-    sets is a manual step of its own."""
+    sets is a manual step of its own. `creatable=False`: the target edits existing items only (a
+    site), so a missing one is a manual create. `manual_items`: key -> (field, why) the target can
+    never hold that resource as the spec has it (a `file` custom field): one manual step each."""
+    manual_items = manual_items or {}
     live_by_key = {kind.key_of(r): r for r in live or ()}
     wanted: set[str] = set()
     changes: list[Change] = []
@@ -38,6 +42,11 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
         key = kind.key_of(resource)
         wanted.add(key)
         current = live_by_key.get(key)
+        if key in manual_items:
+            field, why = manual_items[key]
+            changes.append(Change(kind.name, key, Action.MANUAL, diff_resource(kind, resource, current), resource,
+                                  intent=Action.CREATE if current is None else Action.UPDATE, step=field, note=why))
+            continue
         if live is not None and manual_fields:
             manual = tuple(f for f in kind.compared_fields if f in manual_fields and getattr(resource, f) is not None)
             changes += [Change(kind.name, key, Action.MANUAL, (FieldDiff(f, None, getattr(resource, f)),),
@@ -53,7 +62,11 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
                                   note="the target cannot read this; make sure it exists in the admin UI"))
         elif fields:
             action = Action.CREATE if current is None else Action.UPDATE
-            if writable:
+            if writable and action is Action.CREATE and not creatable:
+                changes.append(Change(kind.name, key, Action.MANUAL, fields, resource, intent=action,
+                                      note=f"create the {kind.title} in the admin UI: the API only edits an "
+                                           "existing one (the next plan then writes the rest)"))
+            elif writable:
                 changes.append(Change(kind.name, key, action, fields, resource))
             else:
                 changes.append(Change(kind.name, key, Action.MANUAL, fields, resource, intent=action,
@@ -81,13 +94,17 @@ def _leftover(kind: Kind, key: str, resource: Resource, *, writable: bool, prune
 
 def diff_all(desired: Mapping[str, list[Resource]], live: Mapping[str, list[Resource] | None],
              writable: set[str], *, prune: bool = False, kinds: Iterable[Kind] = KINDS,
-             manual_fields: Mapping[str, frozenset[str]] | None = None) -> list[Change]:
+             manual_fields: Mapping[str, frozenset[str]] | None = None,
+             edit_only: Iterable[str] = (),
+             manual_items: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+             ) -> list[Change]:
     changes: list[Change] = []
-    manual_fields = manual_fields or {}
+    manual_fields, manual_items, edit_only = manual_fields or {}, manual_items or {}, set(edit_only)
     for kind in kinds:
         changes += diff_kind(kind, desired.get(kind.name, []), live.get(kind.name),
                              writable=kind.name in writable, prune=prune,
-                             manual_fields=manual_fields.get(kind.name, frozenset()))
+                             manual_fields=manual_fields.get(kind.name, frozenset()),
+                             creatable=kind.name not in edit_only, manual_items=manual_items.get(kind.name))
     return changes
 
 

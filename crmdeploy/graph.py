@@ -78,6 +78,10 @@ def build(spec: SpecBase) -> Diagram:
         lane.nodes = [Node(ids("s", s.code), f"{s.name}\n{s.code}", "status", s.active) for s in members]
         diagram.edges += [Edge(a.id, b.id, hidden=True) for a, b in zip(lane.nodes, lane.nodes[1:])]
         diagram.lanes.append(lane)
+    for status in spec.statuses:   # the status matrix: where an order may go next, and who may move it
+        for move in status.transitions or ():
+            who = ", ".join(move.groups or ())
+            diagram.edges.append(Edge(ids("s", status.code), ids("s", move.to), f"→ {who}" if who else "→"))
     diagram.nodes += [Node(ids("tpl", t.code), f"{t.channel}: {t.code}\n{t.name or ''}".strip(), "template",
                            t.active) for t in spec.templates]
     for trigger in spec.triggers:
@@ -97,6 +101,9 @@ def _add_trigger(diagram: Diagram, ids: _Ids, trigger: Trigger) -> None:
         if action.send_template:
             diagram.edges.append(Edge(node.id, ids("tpl", action.send_template), "sends"))
             continue
+        if action.change_status:
+            diagram.edges.append(Edge(node.id, ids("s", action.change_status), "sets status"))
+            continue
         target = Node(ids("a", f"{trigger.code}-{i}"), _action_text(action), "task")
         diagram.nodes.append(target)
         diagram.edges.append(Edge(node.id, target.id))
@@ -105,6 +112,8 @@ def _add_trigger(diagram: Diagram, ids: _Ids, trigger: Trigger) -> None:
 def _condition_text(trigger: Trigger) -> str:
     parts = [] if trigger.event == "order.status_changed" else [trigger.event]
     c = trigger.conditions
+    if c.after:   # a timer: still in the status this long after
+        parts.append(f"⏱ after {c.after}")
     parts += [f"{name}: {value}" for name, value in (("payment", c.payment_status), ("delivery", c.delivery_type),
                                                       ("method", c.order_method)) if value]
     return ", ".join(parts)
@@ -117,7 +126,13 @@ def _action_text(action: Action) -> str:
         return f"task: {task.text}\n{who}{due}".strip()
     if notify := action.notify:
         return f"notify {', '.join((notify.groups or []) + (notify.users or []))}\n{notify.text}"
-    return f"set {action.set_field.field} = {action.set_field.value}"
+    if setter := action.set_field:
+        return f"set {setter.field} = {setter.value}"
+    if assign := action.assign_manager:
+        return f"assign manager\n{assign.group or assign.user}"
+    if send := action.send_document:
+        return f"send document\n{send.document}"
+    return f"webhook {action.webhook.method}\n{action.webhook.url}"
 
 
 # --- Mermaid ---------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .spec.base import Resource, referenced_kinds
-from .spec.comms import Template, Trigger
+from .spec.channels import Channel, Site
+from .spec.comms import Document, Template, Trigger
 from .spec.commerce import DeliveryType, OrderMethod, OrderType, PaymentStatus, PaymentType
 from .spec.fields import CustomDictionary, CustomField
 from .spec.integrations import Integration
@@ -66,6 +67,7 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
+    Kind("sites", Site, "site", spec_only=frozenset({"cms", "comment"})),
     Kind("status_groups", StatusGroup, "status group"),
     Kind("statuses", Status, "order status", spec_only=frozenset({"cms_status", "comment"})),
     Kind("product_statuses", ProductStatus, "item status", spec_only=frozenset({"cms_status", "comment"})),
@@ -79,7 +81,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("user_groups", UserGroup, "user group", spec_only=frozenset({"comment"})),
     Kind("users", User, "user", key="email", spec_only=frozenset({"comment"})),
     Kind("templates", Template, "message template", spec_only=frozenset({"comment"})),
+    Kind("documents", Document, "document", spec_only=frozenset({"comment"})),
     Kind("triggers", Trigger, "trigger", spec_only=frozenset({"todo"})),
+    Kind("channels", Channel, "channel", spec_only=frozenset({"comment"})),
     Kind("integrations", Integration, "integration", spec_only=frozenset({"purpose", "comment"})),
 )
 

@@ -308,7 +308,7 @@ def with_records(plan: Plan, spec_paths: tuple[Path, ...], reads: Mapping[str, A
 def _context(records: dict[str, Record], reads: Mapping[str, Any], command: str) -> Context:
     unreadable = {name for name, live in reads.items() if live.resources is None}
     readonly = {name for name, live in reads.items() if live.resources is not None
-                and live.capability is not Capability.WRITE}
+                and live.capability not in (Capability.WRITE, Capability.EDIT)}
     return Context(records, unreadable, readonly, command)
 
 

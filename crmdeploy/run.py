@@ -131,9 +131,13 @@ def plan_spec(loaded: LoadedSpec, adapter: Adapter, options: Options = Options()
         live = resources_of(reads)
         check_matched(only, "--only", desired, live)
         check_matched(exclude, "--exclude", desired, live)
-        writable = {name for name, read in reads.items() if read.capability is Capability.WRITE}
+        writable = {name for name, read in reads.items() if read.capability in (Capability.WRITE, Capability.EDIT)}
+        edit_only = {name for name, read in reads.items() if read.capability is Capability.EDIT}
         unwritable = {name: read.manual_fields for name, read in reads.items() if read.manual_fields}
-        changes = diff_all(desired, live, writable, prune=options.prune, manual_fields=unwritable)
+        impossible = {name: {key: (field, why) for key, field, why in read.manual_items}
+                      for name, read in reads.items() if read.manual_items}
+        changes = diff_all(desired, live, writable, prune=options.prune, manual_fields=unwritable,
+                           edit_only=edit_only, manual_items=impossible)
     full = manual.with_records(Plan.of(adapter.target, changes), loaded.paths, reads, desired)
     plan = annotate(replace(full, changes=tuple(select(full.changes, only, exclude))), adapter)
     planned = Planned.of(plan, reads, loaded.spec.safety, desired)

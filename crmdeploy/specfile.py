@@ -42,8 +42,8 @@ AREAS: tuple[Area, ...] = (
     Area("fields", "Поля", ("custom_dictionaries", "custom_fields")),
     Area("access", "Доступы", ("user_groups", "access_notes")),
     Area("users", "Пользователи", ("users",)),
-    Area("communications", "Коммуникации", ("templates", "triggers")),
-    Area("integrations", "Интеграции", ("integrations",)),
+    Area("communications", "Коммуникации", ("templates", "documents", "triggers", "channels")),
+    Area("integrations", "Интеграции", ("sites", "integrations")),
 )
 
 

@@ -150,6 +150,17 @@ MODULE = {"success": True, "integrationModule": {
     "integrations": {"mgTransport": {"token": "token", "isActive": True,
                                      "webhookUrl": "https://mg-tp-fbm-s1.retailcrm.pro/webhook/"}}}}
 
+# GET reference/sites: a captured answer in retailcrm/api-client-php's v5-era tests (the `sites()`
+# helper of its references test): keyed by something other than the code, a contragent object,
+# an empty countryIso, catalog timestamps crmdeploy does not manage.
+SITES = {"success": True, "sites": {"BitrixMod": {
+    "name": "site", "url": "http://site.ru", "code": "site", "defaultForCrm": False,
+    "ymlUrl": "http://site.ru/retailcrm.xml", "loadFromYml": False, "catalogUpdatedAt": "2019-02-08 13:30:37",
+    "catalogLoadingAt": "2019-02-11 09:12:18",
+    "contragent": {"contragentType": "legal-entity", "legalName": "code", "code": "code", "countryIso": "RU",
+                   "vatRate": ""},
+    "countryIso": ""}}}
+
 # Every list a plan reads on a real account: path under /api/v5/ → answer.
 LISTS: dict[str, dict[str, Any]] = {
     "reference/status-groups": STATUS_GROUPS, "reference/statuses": STATUSES,
@@ -157,5 +168,5 @@ LISTS: dict[str, dict[str, Any]] = {
     "reference/payment-statuses": PAYMENT_STATUSES, "reference/delivery-types": DELIVERY_TYPES,
     "reference/order-types": ORDER_TYPES, "reference/order-methods": ORDER_METHODS,
     "custom-fields/dictionaries": DICTIONARIES, "custom-fields": CUSTOM_FIELDS, "users": USERS,
-    "user-groups": USER_GROUPS,
+    "user-groups": USER_GROUPS, "reference/sites": SITES,
 }

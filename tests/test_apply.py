@@ -33,7 +33,7 @@ def test_writes_follow_dependency_rank(secrets_env):
     adapter = RecordingAdapter()
     plan = make_plan(load(SHOP), adapter)
     report = apply_plan(plan, adapter)
-    assert report.ok and report.count(Status.APPLIED) == len(plan.writes) == 106
+    assert report.ok and report.count(Status.APPLIED) == len(plan.writes) == 113
     ranks = [RANK[call.split(".")[0]] for call in adapter.calls]
     assert ranks == sorted(ranks)
     assert adapter.calls.index("status_groups.cancel") < adapter.calls.index("statuses.cancel-price")
@@ -42,11 +42,11 @@ def test_writes_follow_dependency_rank(secrets_env):
 def test_one_write_per_change_and_second_apply_writes_nothing(secrets_env):
     adapter = MockAdapter(Store())
     first = apply_plan(make_plan(load(SHOP), adapter), adapter)
-    assert adapter.store.writes == first.count(Status.APPLIED) == 106
+    assert adapter.store.writes == first.count(Status.APPLIED) == 113
     second = make_plan(load(SHOP), adapter)
     assert second.writes == () and not second.has_changes
     apply_plan(second, adapter)
-    assert adapter.store.writes == 106
+    assert adapter.store.writes == 113
 
 
 def test_failure_skips_dependents_and_applies_the_rest(secrets_env):

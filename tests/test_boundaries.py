@@ -35,4 +35,4 @@ def test_a_mock_run_never_imports_requests(tmp_path):
 def test_module_entry_point_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "crmdeploy", "validate", str(SHOP)], capture_output=True,
                             text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0 and "valid (106 resources)" in result.stdout
+    assert result.returncode == 0 and "valid (113 resources)" in result.stdout

@@ -28,7 +28,7 @@ def state_writes(workdir) -> int:
 def test_validate_ok(runner):
     result = run(runner, "validate", SHOP)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"{SHOP}: valid (106 resources)\n"
+    assert result.stdout == f"{SHOP}: valid (113 resources)\n"
 
 
 def test_validate_bad_spec_exits_1_with_one_located_line(runner, write_spec):
@@ -43,20 +43,20 @@ def test_plan_apply_plan_apply_on_the_default_mock_target(runner, workdir, secre
     first = run(runner, "plan", SHOP)
     assert first.exit_code == 0, first.output
     assert "Target: mock://.crmdeploy/mock.json (the default" in first.stderr
-    assert first.stdout.rstrip().endswith("Plan: 106 to create, 0 to update, 0 to deactivate, 0 manual.")
+    assert first.stdout.rstrip().endswith("Plan: 113 to create, 0 to update, 0 to deactivate, 0 manual.")
     assert "  + statuses.cancel-price (order status)" in first.stdout
 
     applied = run(runner, "apply", SHOP, "--yes")
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 106 applied, 0 failed, 0 skipped." in applied.stdout
-    assert state_writes(workdir) == 106
+    assert "Apply complete: 113 applied, 0 failed, 0 skipped." in applied.stdout
+    assert state_writes(workdir) == 113
 
     second = run(runner, "plan", SHOP)
     assert second.stdout == "No changes. mock://.crmdeploy/mock.json matches the spec.\n"
 
     third = run(runner, "apply", SHOP, "--yes")
     assert third.exit_code == 0 and "No changes." in third.stdout
-    assert state_writes(workdir) == 106
+    assert state_writes(workdir) == 113
 
 
 def test_update_shows_old_and_new_per_field(runner, workdir, write_spec):
@@ -88,7 +88,7 @@ def test_apply_refuses_unset_secrets(runner, workdir, monkeypatch):
 def test_plan_json_is_versioned_and_parseable(runner, secrets_env):
     result = run(runner, "plan", SHOP, "--target", "mock://", "--format", "json")
     data = json.loads(result.stdout)
-    assert data["format_version"] == 2 and data["summary"]["create"] == 106
+    assert data["format_version"] == 2 and data["summary"]["create"] == 113
     cdek = next(c for c in data["changes"] if c["key"] == "cdek" and c["kind"] == "integrations")
     credentials = next(f for f in cdek["fields"] if f["field"] == "credentials")
     assert credentials["new"] == {"account": "(sensitive)", "secure_password": "(sensitive)"}

@@ -22,7 +22,7 @@ from .conftest import ROOT, SHOP, locks_left
 from .fault_helpers import Gate, assert_spec_in_store, created_per_key, spec_keys
 from .safe_helpers import invoke, journal_lines
 
-TOTAL = 106  # resources in shop.yaml, all created by the first apply
+TOTAL = 113  # resources in shop.yaml, all created by the first apply
 JOURNAL = Path(".crmdeploy/journal.jsonl")
 
 
@@ -51,7 +51,7 @@ def requests_seen(server) -> dict[str, int]:
     return server.emulator.stats()["requests"]
 
 
-@pytest.mark.parametrize("k", [1, 37, 105])
+@pytest.mark.parametrize("k", [1, 37, 112])
 def test_an_apply_killed_after_k_writes_leaves_a_stale_lock_a_journal_and_a_crm_the_next_apply_finishes(
         k, start_emulator, runner, secrets_env, http_env, tmp_path):
     server = start_emulator()

@@ -30,7 +30,7 @@ def test_one_line_per_write_and_no_secret(runner, secrets_env, tmp_path):
     journal = tmp_path / ".crmdeploy" / "journal.jsonl"
     lines = journal_lines(journal)
     assert result.exit_code == 0, result.output
-    assert len(lines) == store_of(target).writes == 106
+    assert len(lines) == store_of(target).writes == 113
     assert {(e["kind"], e["key"]) for e in lines} == \
         {(k, key) for k, records in store_of(target).resources.items() for key in records}
     text = journal.read_text(encoding="utf-8")

@@ -130,9 +130,9 @@ def test_the_shop_on_a_real_account_blocks_statuses_until_their_group_exists(run
     left = [(c["kind"], c["key"], c["action"]) for c in json.loads(final.stdout)["changes"]
             if c["action"] != "unmanaged"]
     # Nothing to write or blocked: what is left is made by hand and verified by reading (the two
-    # groups' own fields, users and groups, the modules to install), nothing recordable.
+    # groups' own fields, users and groups, the modules to install, the shop's site), nothing recordable.
     assert left and all(a == "manual" for _, _, a in left), left
-    assert {k for k, _, _ in left} == {"status_groups", "user_groups", "users", "integrations"}
+    assert {k for k, _, _ in left} == {"status_groups", "user_groups", "users", "integrations", "sites"}
     assert final.exit_code == 4
 
 
@@ -227,7 +227,7 @@ def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_ev
     assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
     # The admin makes in the UI what the API cannot (here: straight into the emulator's store).
     shop = load(spec).spec
-    for name in ("status_groups", "user_groups", "users", "integrations"):
+    for name in ("status_groups", "user_groups", "users", "integrations", "sites"):
         kind = BY_NAME[name]
         for resource in shop.resources(name):
             real.emulator.store.put(name, kind.key_of(resource), to_record(kind, resource))

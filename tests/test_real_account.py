@@ -68,7 +68,7 @@ def test_export_plan_apply_converge_on_a_real_account(runner, secrets_env, http_
         # export reads everything listable, and says what it cannot export
         out = invoke(runner, "export", *target, "--output", exported)
         assert out.exit_code == 0, out.output
-        assert "Not exported (the target cannot read them): templates, triggers, integrations" in out.stderr
+        assert "Not exported (the target cannot read them): templates, documents, triggers, channels, integrations" in out.stderr
         spec = load(exported).spec
         fields = {(f.entity, f.code): f for f in spec.resources("custom_fields")}
         assert set(fields) == {("order", "source_channel"), ("customer", "source_channel")}

@@ -25,7 +25,7 @@ def test_a_crmdeploy_process_ends_with_its_exit_code_and_all_its_output(tmp_path
                            "-t", f"mock://{state}", "--detailed-exitcode"],
                           capture_output=True, text=True, cwd=ROOT)
     assert plan.returncode == 2, plan.stderr
-    assert plan.stdout.rstrip().splitlines()[-1].startswith("Plan: 106 to create"), plan.stdout[-300:]
+    assert plan.stdout.rstrip().splitlines()[-1].startswith("Plan: 113 to create"), plan.stdout[-300:]
     missing = subprocess.run([sys.executable, "-m", "crmdeploy", "validate", str(tmp_path / "none.yaml")],
                              capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr

@@ -248,12 +248,12 @@ def test_export_writes_the_template_tabs_first(shop_book):
     assert book.sheetnames[:5] == ["Доступы", "Статусы", "Пользователи", "Коммуникации", "Интеграции"]
     assert book["Списки"].sheet_state == "hidden"
     statuses = book["Статусы"]
-    assert [c.value for c in statuses[4]][:8] == ["Группа статусов", "Статус в CMS интернет-магазина",
-                                                  "Статус в retailCRM", "Комментарий", "Триггер", "Код", "Порядок",
+    assert [c.value for c in statuses[4]][:9] == ["Группа статусов", "Статус в CMS интернет-магазина",
+                                                  "Статус в retailCRM", "Комментарий", "Триггер", "Переходы", "Код", "Порядок",
                                                   "Активен"]
     assert statuses.freeze_panes == "A5"
-    assert [c.value for c in statuses[5]][:6] == ["Новый", None, None, None, None, "new"]   # a group row
-    assert "A5:E5" in {str(r) for r in statuses.merged_cells.ranges}
+    assert [c.value for c in statuses[5]][:7] == ["Новый", None, None, None, None, None, "new"]   # a group row
+    assert "A5:F5" in {str(r) for r in statuses.merged_cells.ranges}
     cms = [r for r in statuses.merged_cells.ranges if r.min_col == r.max_col == 2]   # one CMS status, many rows
     assert cms and all(r.max_row > r.min_row for r in cms)
     assert statuses["E4"].comment is not None and "задача «Текст»" in statuses["E4"].comment.text

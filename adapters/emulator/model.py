@@ -62,6 +62,11 @@ MODEL_FIELDS: dict[str, frozenset[str]] = {
     "users": frozenset({"id", "createdAt", "active", "email", "firstName", "lastName", "patronymic", "position",
                         "photoUrl", "phone", "status", "online", "isAdmin", "isManager", "groups", "mgUserId",
                         "senderEmail", "senderName"}),
+    # src/Model/Entity/References/Site.php
+    "sites": frozenset({"id", "name", "url", "code", "description", "phones", "address", "zip", "defaultForCrm",
+                        "ymlUrl", "loadFromYml", "catalogUpdatedAt", "catalogLoadingAt", "ordering", "contragent",
+                        "countryIso", "currency", "senderEmail", "senderName", "catalogId", "isCatalogMainSite",
+                        "isDemo"}),
     # src/Model/Entity/Integration/IntegrationModule.php
     "integration_modules": frozenset({"code", "integrationCode", "active", "freeze", "name", "logo", "clientId",
                                       "native", "baseUrl", "actions", "availableCountries", "accountUrl",
@@ -100,6 +105,8 @@ class Entity:
     ext_list: bool = False                      # the list itself exists only with --extensions
     accepted: frozenset[str] = frozenset()      # fields a write may carry (the official model)
     create_ext: bool = False                    # the create route exists only with --extensions
+    edit_only: bool = False                     # the edit of a missing item is refused (no upsert)
+    refused: tuple[tuple[str, str], ...] = ()   # (record field, value) the real API has no such thing for
 
     def api_name(self, record_field: str) -> str:
         return next((a for a, r in self.api.items() if r == record_field), record_field)
@@ -120,6 +127,13 @@ def reference(kind: str, path: str, items: str, form: str, *fields: str, writabl
 DEFAULTS = ("defaultForCrm=default_for_crm", "defaultForApi=default_for_api")
 
 ENTITIES: tuple[Entity, ...] = (
+    # Edit only: a new code is a 400 (retailcrm-api.md §2, PHP5-T testSiteEditing). The extension
+    # surface adds a create of its own.
+    Entity("sites", "site", _names("code", "name", "url", "description", "phones", "address", "ordering",
+                                   *DEFAULTS[:1], "currency", "senderEmail=sender_email",
+                                   "senderName=sender_name"),
+           list="reference/sites", items="sites", keyed=True, edit="reference/sites/{code}/edit", edit_only=True,
+           create="crmdeploy/sites/create", create_ext=True, accepted=MODEL_FIELDS["sites"]),
     reference("status_groups", "status-groups", "statusGroups", "statusGroup", "active", "ordering",
               writable=False),
     reference("statuses", "statuses", "statuses", "status", "active", "ordering", "group"),
@@ -145,7 +159,7 @@ ENTITIES: tuple[Entity, ...] = (
            list="custom-fields", items="customFields", paged=True,
            single="custom-fields/{entity}/{code}", item="customField",
            create="custom-fields/{entity}/create", edit="custom-fields/{entity}/{code}/edit",
-           accepted=MODEL_FIELDS["custom_fields"]),
+           accepted=MODEL_FIELDS["custom_fields"], refused=(("type", "file"),)),  # no file type in v5
     Entity("user_groups", "group",
            _names("code", "name", "isManager=is_manager", "isDeliveryMen=is_delivery_men",
                   "grantedOrderTypes=order_types", "deliveryTypes=delivery_types"),
@@ -159,9 +173,16 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("templates", "template", _names("code", "name", "channel", "subject", "body", "active"),
            list="templates", items="templates", ext_list=True, ext_edit="templates/{code}/edit",
            accepted=frozenset({"code", "name", "channel", "subject", "body", "active"})),
-    Entity("triggers", "trigger", _names("code", "name", "event", "conditions", "actions", "active"),
+    Entity("triggers", "trigger", _names("code", "name", "event", "conditions", "actions", "ordering", "active"),
            list="triggers", items="triggers", ext_list=True, ext_edit="triggers/{code}/edit",
-           accepted=frozenset({"code", "name", "event", "conditions", "actions", "active"})),
+           accepted=frozenset({"code", "name", "event", "conditions", "actions", "ordering", "active"})),
+    # Extension only: print forms and channel routing have no API either.
+    Entity("documents", "document", _names("code", "name", "entity", "template", "active"),
+           list="crmdeploy/documents", items="documents", ext_list=True, ext_edit="crmdeploy/documents/{code}/edit",
+           accepted=frozenset({"code", "name", "entity", "template", "active"})),
+    Entity("channels", "channel", _names("code", "name", "kind", "routing", "fills", "active"),
+           list="crmdeploy/channels", items="channels", ext_list=True, ext_edit="crmdeploy/channels/{code}/edit",
+           accepted=frozenset({"code", "name", "kind", "routing", "fills", "active"})),
     # Extension only: a shop's settings of an installed integration, its credentials included. On a
     # real account they are entered in the marketplace app's own settings, not through the API.
     Entity("integrations", "integration",
@@ -180,12 +201,17 @@ BY_KIND: dict[str, Entity] = {e.kind: e for e in ENTITIES}
 # endpoint: `crmdeploy/custom-fields` (list, create, edit) and `crmdeploy/user-groups` (list), with
 # the group's edit being an extension route already.
 EXTENDED: dict[str, Entity] = {
+    # The status matrix: `crmdeploy/statuses` (list, edit) carries a status's `transitions`.
+    "statuses": replace(BY_KIND["statuses"], api={**BY_KIND["statuses"].api, "transitions": "transitions"},
+                        list="crmdeploy/statuses", ext_list=True, edit=None,
+                        ext_edit="crmdeploy/statuses/{code}/edit",
+                        accepted=MODEL_FIELDS["statuses"] | {"transitions"}),
     "custom_fields": replace(BY_KIND["custom_fields"], api={**BY_KIND["custom_fields"].api,
                                                             "requiredAtStatuses": "required_at"},
                              list="crmdeploy/custom-fields", single=None, ext_list=True,
                              create="crmdeploy/custom-fields/{entity}/create", create_ext=True, edit=None,
                              ext_edit="crmdeploy/custom-fields/{entity}/{code}/edit",
-                             accepted=MODEL_FIELDS["custom_fields"] | {"requiredAtStatuses"}),
+                             accepted=MODEL_FIELDS["custom_fields"] | {"requiredAtStatuses"}, refused=()),
     "user_groups": replace(BY_KIND["user_groups"], api={**BY_KIND["user_groups"].api, "permissions": "permissions"},
                            list="crmdeploy/user-groups", ext_list=True,
                            accepted=MODEL_FIELDS["user_groups"] | {"permissions"}),

@@ -134,8 +134,13 @@ def write(store: Store, ent: Entity, params: dict[str, str], form: dict[str, lis
     if creating and existing is not None:
         raise Duplicate(400, "Errors in the entity format",
                         {ent.api_name(kind.key): f'The code "{data[kind.key]}" is already in use'})
+    if not creating and existing is None and ent.edit_only:
+        raise Fail(400, "Errors in the entity format", {ent.api_name(kind.key): f'"{data[kind.key]}" not found'})
     if not creating and existing is None and ent.create:
         raise Fail(404, "Not found")
+    for name, value in ent.refused:
+        if data.get(name) == value:
+            raise Fail(400, "Errors in the entity format", {ent.api_name(name): INVALID})
     if ent.kind == "custom_dictionaries" and not data.get("elements"):
         # The official v5 client refuses a dictionary create or edit without elements
         # (lib/RetailCrm/Methods/V5/CustomFields.php, branch v5): a server as strict.
@@ -198,7 +203,9 @@ def check_refs(store: Store, kind: Kind, ent: Entity, resource: Resource) -> Non
     """Every referenced item must exist, as the mock adapter and the real API insist."""
     errors = {}
     for loc, target, value in iter_refs(resource):
-        if not _exists(store, target, value):
+        # A status's transitions may name a status the same run creates next (the matrix is
+        # written with the statuses); every other reference must exist already.
+        if target != kind.name and not _exists(store, target, value):
             errors.setdefault(ent.api_name(str(loc[0])), f'{BY_NAME[target].title} "{value}" not found')
     if errors:
         raise Fail(400, "Errors in the entity format", errors)

@@ -117,10 +117,18 @@ def _trigger(store: Store, record: dict[str, Any], api: dict[str, Any], memo: Me
             "actions": _keys(api.get("actions", []), _camel)}
 
 
+def _site(store: Store, record: dict[str, Any], api: dict[str, Any], memo: Memo) -> dict[str, Any]:
+    return {"id": _id(record["code"]), **api, "isDemo": False, "catalogId": record["code"]}
+
+
+def _channel(store: Store, record: dict[str, Any], api: dict[str, Any], memo: Memo) -> dict[str, Any]:
+    return {**api, "routing": _keys(api["routing"], _camel)} if "routing" in api else api
+
+
 SERVED: dict[str, Callable[[Store, dict[str, Any], dict[str, Any], Memo], dict[str, Any]]] = {
     "status_groups": _status_group, "product_statuses": _product_status, "payment_types": _payment_type,
     "delivery_types": _delivery_type, "order_methods": _order_method, "custom_fields": _custom_field,
-    "user_groups": _user_group, "users": _user, "triggers": _trigger,
+    "user_groups": _user_group, "users": _user, "triggers": _trigger, "sites": _site, "channels": _channel,
 }
 
 
@@ -133,7 +141,7 @@ def to_record_value(ent: Entity, field: str, value: Any) -> Any:
     """A value as written (API shape) → as the record keeps it."""
     if ent.kind == "users" and field == "groups":
         return sorted(v["code"] if isinstance(v, dict) else str(v) for v in value)
-    if ent.kind == "triggers" and field in ("conditions", "actions"):
+    if (ent.kind, field) in (("triggers", "conditions"), ("triggers", "actions"), ("channels", "routing")):
         return _keys(value, _snake)
     if ent.kind == "integrations" and field == "credentials" and isinstance(value, dict):
         return {k: Sensitive.from_digest(v) if str(v).startswith("sha256$") else Sensitive(str(v))

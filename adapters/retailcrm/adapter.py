@@ -46,6 +46,7 @@ class RetailCrmAdapter:
         self.found: dict[str, Capability] = {}
         self.manual: dict[str, frozenset[str]] = {}    # kind -> fields neither writable nor readable here
         self.warnings: dict[str, tuple[str, ...]] = {}  # kind -> what the last read left out, and why
+        self.rows: dict[str, Row] = {}                  # kind -> the row its last read used (writes use it too)
         self._surface: Surface | None = None
         self._surface_error: AdapterError | None = None
         self._surface_lock = threading.Lock()
@@ -93,15 +94,28 @@ class RetailCrmAdapter:
             log.info("GET %s answered %s: taking the server for a plain retailCRM account", CREDENTIALS, exc.status)
             return Surface()
 
-    def row(self, kind: Kind) -> Row:
+    def row(self, kind: Kind, desired: Sequence[Resource] | None = None) -> Row:
+        """The row of `kind` here: the one the last read used, else the extension row when the
+        server has it (and, for a row with `only_for`, when `desired` sets one of those fields)."""
+        if kind.name in self.rows:
+            return self.rows[kind.name]
         extended = EXTENSION_ROWS.get(kind.name)
-        if extended is not None and self.surface().serves(extended.list or extended.edit):
+        if extended is not None and not self._lazy(extended, desired) and self.surface().serves(extended.probe):
             return extended
         return BY_KIND[kind.name]
 
-    def _needs_surface(self, row: Row) -> bool:
+    @staticmethod
+    def _lazy(extended: Row, desired: Sequence[Resource] | None) -> bool:
+        """An `only_for` extension the spec does not need: not worth a request."""
+        return bool(extended.only_for) and not any(getattr(r, name, None) is not None
+                                                   for r in desired or () for name in extended.only_for)
+
+    def _needs_surface(self, row: Row, desired: Sequence[Resource] = ()) -> bool:
         """Only kinds that an extension may change are worth the credentials request."""
-        return row.write is not Write.NATIVE or bool(row.unreadable) or row.kind in EXTENSION_ROWS
+        extended = EXTENSION_ROWS.get(row.kind)
+        if extended is not None and self._lazy(extended, desired):
+            return row.write is not Write.NATIVE
+        return row.write is not Write.NATIVE or bool(row.unreadable) or extended is not None
 
     def check_writes(self, kinds: Iterable[Kind]) -> None:
         """Before the first write: refuse, naming the missing scopes, when the key cannot make
@@ -111,8 +125,9 @@ class RetailCrmAdapter:
     # --- reading -----------------------------------------------------------------------------------
 
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
-        row = self.row(kind)
-        surface = self.surface() if self._needs_surface(row) else Surface()
+        self.rows.pop(kind.name, None)
+        row = self.rows[kind.name] = self.row(kind, desired)
+        surface = self.surface() if self._needs_surface(row, desired) else Surface()
         if row.ext_list and not surface.serves(row.list or ""):
             self.found[kind.name], self.manual[kind.name] = Capability.NONE, frozenset()
             return Live(None, Capability.NONE)
@@ -120,18 +135,20 @@ class RetailCrmAdapter:
             return Live(None, self._capability(row, surface), frozenset(row.unreadable))
         entities = self._entities(row, kind, desired)
         self.found[kind.name] = self._capability(row, surface)
-        self.manual[kind.name] = frozenset(row.unreadable)
+        extended = EXTENSION_ROWS.get(kind.name)
+        unused = set(extended.only_for) if extended is not None and self._lazy(extended, desired) else set()
+        self.manual[kind.name] = frozenset(row.unreadable) - unused   # a field the spec does not set
         wanted = {kind.key_of(r): r for r in desired}
         notes: list[str] = []
         found = [r for e in entities if (r := self._resource(kind, row, e, wanted, notes)) is not None]
         self.warnings[kind.name] = tuple(notes)
-        return Live(found, self.found[kind.name], self.manual[kind.name], tuple(notes))
+        impossible = tuple((kind.key_of(r), name, why) for r in desired for name, value, why in row.impossible
+                           if getattr(r, name, None) == value)
+        return Live(found, self.found[kind.name], self.manual[kind.name], tuple(notes), impossible)
 
     def _capability(self, row: Row, surface: Surface) -> Capability:
-        if row.write is Write.NATIVE:
-            return Capability.WRITE
-        if row.write is Write.EXTENSION and surface.serves(row.edit):
-            return Capability.WRITE
+        if row.write is Write.NATIVE or (row.write is Write.EXTENSION and surface.serves(row.edit)):
+            return Capability.WRITE if row.creatable else Capability.EDIT
         return Capability.READ
 
     def _entities(self, row: Row, kind: Kind, desired: Sequence[Resource]) -> list[dict[str, Any]]:
@@ -176,6 +193,11 @@ class RetailCrmAdapter:
 
     def _exists(self, row: Row, key: str, data: dict[str, Any]) -> bool:
         """Did an earlier create take effect? One GET, not retried (the caller's retry covers it)."""
+        if not row.single:   # no single-item route (a site): look for the code in the keyed list
+            body = self.transport.once("GET", row.list or "", resource=f"{row.kind}.{key}")
+            found = body.get(row.items) if isinstance(body, dict) else None
+            items = found.values() if isinstance(found, dict) else found or []
+            return any(isinstance(i, dict) and i.get(row.api_name("code")) == key for i in items)
         try:
             self.transport.once("GET", row.path(row.single or "", key, data), resource=f"{row.kind}.{key}")
         except AdapterError as exc:
@@ -231,7 +253,7 @@ class RetailCrmAdapter:
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
         """The row, the code that goes in the path (`{key}`) and the spec-named values."""
-        return self.row(kind), getattr(resource, kind.key), _data(kind, resource)
+        return self.row(kind, [resource]), getattr(resource, kind.key), _data(kind, resource)
 
     def _post(self, row: Row, template: str, code: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:

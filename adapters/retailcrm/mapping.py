@@ -59,10 +59,16 @@ class Row:
     single: str | None = None       # GET path of one item
     item: str = ""                  # response key of one item
     create: str | None = None       # POST path of a create that is not idempotent
+    creatable: bool = True          # False: the API edits existing items only (a create is manual)
     partial: bool = True            # an edit may carry only the changed fields
     always: tuple[str, ...] = ()    # spec fields every edit carries (a dictionary's whole `elements`)
     write_only: tuple[str, ...] = ()  # spec fields a server may never return (secrets)
     unreadable: tuple[str, ...] = ()  # spec fields this row can neither read nor write (manual)
+    # An extension row worth a credentials request only when the spec sets one of these fields
+    # (a status's `transitions`): otherwise the native row serves, and a real account pays nothing.
+    only_for: tuple[str, ...] = ()
+    # (spec field, value, why): a resource with this value cannot exist here at all (manual)
+    impossible: tuple[tuple[str, Any, str], ...] = ()
     read: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # an answer item → spec-named values
 
     def path(self, template: str, key: str, data: dict[str, Any]) -> str:
@@ -75,6 +81,11 @@ class Row:
 
     def spec_name(self, api_name: str) -> str:
         return next((f.spec for f in self.fields if f.api == api_name), api_name)
+
+    @property
+    def probe(self) -> str:
+        """The route whose presence says a server has this (extension) row."""
+        return (self.list if self.ext_list else None) or self.create or self.edit
 
     @property
     def route(self) -> str:
@@ -160,10 +171,11 @@ def f(spec: str, api: str | None = None, to_api: Convert = same, from_api: Conve
     return Field(spec, api or camel(spec), to_api, from_api)
 
 
-def reference(kind: str, path: str, items: str, form: str, *fields: Field, write: Write = Write.NATIVE) -> Row:
+def reference(kind: str, path: str, items: str, form: str, *fields: Field, write: Write = Write.NATIVE,
+              unreadable: tuple[str, ...] = ()) -> Row:
     """A `/reference/*` kind: code-keyed list, upsert by `{code}/edit`, no paging."""
     return Row(kind, form, f"reference/{path}/{{code}}/edit", fields, write=write,
-               list=f"reference/{path}", items=items, keyed=True)
+               list=f"reference/{path}", items=items, keyed=True, unreadable=unreadable)
 
 
 CODE, NAME, ACTIVE, ORDERING, DESCRIPTION = f("code"), f("name"), f("active"), f("ordering"), f("description")
@@ -175,11 +187,25 @@ USER_GROUP_FIELDS = (CODE, NAME, f("is_manager"), f("is_delivery_men"), f("order
 INTEGRATION_FIELDS = (CODE, NAME, f("kind"), ACTIVE, f("base_url"), f("settings"),
                       f("credentials", "credentials", same, secrets_from_api), f("delivery_types"))
 
+FILE_NOTE = ("retailCRM has no file custom field: attach the file to the order instead (a note for "
+             "the managers, not a field)")
+STATUS_FIELDS = (CODE, NAME, f("group"), ORDERING, ACTIVE)
+TRIGGER_FIELDS = (CODE, NAME, f("event"), f("conditions", "conditions", keys_with(camel), keys_with(snake)),
+                  f("actions", "actions", keys_with(camel), keys_with(snake)), ORDERING, ACTIVE)
+# src/Model/Entity/References/Site.php (the fields crmdeploy manages)
+SITE_FIELDS = (CODE, NAME, f("url"), DESCRIPTION, f("phones"), f("address"), ORDERING, f("default_for_crm"),
+               f("currency"), f("sender_email"), f("sender_name"))
+
 # Field names: retailcrm/api-client-php master src/Model/Entity/** (see retailcrm-api.md §2, §8).
 ROWS: tuple[Row, ...] = (
+    # `reference/sites/{code}/edit` edits an existing site only: a new code is a 400
+    # (retailcrm-api.md §2, PHP5-T testSiteEditing), so a missing site is a manual create.
+    Row("sites", "site", "reference/sites/{code}/edit", SITE_FIELDS, list="reference/sites", items="sites",
+        keyed=True, creatable=False),
     reference("status_groups", "status-groups", "statusGroups", "statusGroup", CODE, NAME, ORDERING, ACTIVE,
               write=Write.EXTENSION),
-    reference("statuses", "statuses", "statuses", "status", CODE, NAME, f("group"), ORDERING, ACTIVE),
+    reference("statuses", "statuses", "statuses", "status", *STATUS_FIELDS,
+              unreadable=("transitions",)),  # no status matrix in the v5 model
     reference("product_statuses", "product-statuses", "productStatuses", "productStatus",
               CODE, NAME, ORDERING, ACTIVE, f("cancel_status"),
               f("order_status", "orderStatusByProductStatus")),
@@ -204,7 +230,8 @@ ROWS: tuple[Row, ...] = (
         list="custom-fields", items="customFields", paged=True,
         single="custom-fields/{entity}/{code}", item="customField",
         create="custom-fields/{entity}/create", always=("name", "type"),
-        unreadable=("required_at",), read=custom_field_values),  # no such field in the v5 model
+        unreadable=("required_at",), read=custom_field_values,  # no such field in the v5 model
+        impossible=(("type", "file", FILE_NOTE),)),
     Row("user_groups", "group", "user-groups/{code}/edit", USER_GROUP_FIELDS,
         write=Write.EXTENSION, list="user-groups", items="groups", paged=True,
         unreadable=("permissions",)),  # the v5 Group has no permissions
@@ -215,11 +242,15 @@ ROWS: tuple[Row, ...] = (
     Row("templates", "template", "templates/{code}/edit",
         (CODE, NAME, f("channel"), f("subject"), f("body"), ACTIVE),
         write=Write.EXTENSION, list="templates", items="templates", ext_list=True),
-    Row("triggers", "trigger", "triggers/{code}/edit",
-        (CODE, NAME, f("event"),
-         f("conditions", "conditions", keys_with(camel), keys_with(snake)),
-         f("actions", "actions", keys_with(camel), keys_with(snake)), ACTIVE),
+    Row("triggers", "trigger", "triggers/{code}/edit", TRIGGER_FIELDS,
         write=Write.EXTENSION, list="triggers", items="triggers", ext_list=True),
+    # No API for print forms or for channel routing: extension only, manual on a real account.
+    Row("documents", "document", "crmdeploy/documents/{code}/edit",
+        (CODE, NAME, f("entity"), f("template"), ACTIVE),
+        write=Write.EXTENSION, list="crmdeploy/documents", items="documents", ext_list=True),
+    Row("channels", "channel", "crmdeploy/channels/{code}/edit",
+        (CODE, NAME, f("kind"), f("routing", "routing", keys_with(camel), keys_with(snake)), f("fills"), ACTIVE),
+        write=Write.EXTENSION, list="crmdeploy/channels", items="channels", ext_list=True),
     # A real account: `integration-modules/{code}` is a marketplace module (no list route, and no
     # field for a shop's login to the service behind it); it is read one by one for the spec's
     # integrations, and everything but "installed and active" is a manual step.
@@ -240,6 +271,11 @@ EXTENSION_ROWS: dict[str, Row] = {
     "user_groups": Row("user_groups", "group", "user-groups/{code}/edit", (*USER_GROUP_FIELDS, f("permissions")),
                        write=Write.EXTENSION, list="crmdeploy/user-groups", items="groups", paged=True,
                        ext_list=True),
+    "statuses": Row("statuses", "status", "crmdeploy/statuses/{code}/edit", (*STATUS_FIELDS, f("transitions")),
+                    write=Write.EXTENSION, list="crmdeploy/statuses", items="statuses", keyed=True, ext_list=True,
+                    only_for=("transitions",)),
+    "sites": Row("sites", "site", "reference/sites/{code}/edit", SITE_FIELDS, list="reference/sites",
+                 items="sites", keyed=True, create="crmdeploy/sites/create"),
     "integrations": Row("integrations", "integration", "crmdeploy/integrations/{code}/edit", INTEGRATION_FIELDS,
                         write=Write.EXTENSION, list="crmdeploy/integrations", items="integrations",
                         ext_list=True, partial=False, write_only=("credentials",)),

@@ -26,7 +26,7 @@ CREDENTIALS = "/api/credentials"
 # reference_write and custom_fields_write follow the same naming.
 WRITE_SCOPES: dict[str, str] = {
     **{kind: "reference_write" for kind in ("statuses", "product_statuses", "payment_types", "payment_statuses",
-                                             "delivery_types", "order_types", "order_methods")},
+                                             "delivery_types", "order_types", "order_methods", "sites")},
     "custom_dictionaries": "custom_fields_write", "custom_fields": "custom_fields_write",
 }
 

@@ -22,6 +22,9 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # A custom field is named by entity and code, "order/vin" (a bare code is caught by the reference
 # check, which says how to write it).
 FIELD_KEY_PATTERN = r"^([a-z_]+/)?[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# How long: a whole number and a unit, m(inutes), h(ours) or d(ays): "30m", "4h", "5d".
+DURATION_PATTERN = r"^[0-9]{1,6}[mhd]$"
+URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
 # What each pattern means, for error messages a person can act on.
 PATTERN_HELP = {
     CODE_PATTERN: "must be letters, digits, '-', '_' or '.', starting with a letter or digit",
@@ -29,6 +32,8 @@ PATTERN_HELP = {
     TEXT_PATTERN: "must not contain control characters",
     EMAIL_PATTERN: "must be an email address",
     FIELD_KEY_PATTERN: 'must be ENTITY/CODE of a custom field, e.g. "order/vin"',
+    DURATION_PATTERN: 'must be a duration: a whole number and m, h or d, e.g. "30m", "4h", "5d"',
+    URL_PATTERN: 'must be an http:// or https:// URL',
 }
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=CODE_PATTERN)]
@@ -37,6 +42,8 @@ Text = Annotated[str, StringConstraints(max_length=100_000, pattern=TEXT_PATTERN
 FieldKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300,
                                             pattern=FIELD_KEY_PATTERN)]
 Ordering = Annotated[int, Field(ge=0, le=100_000)]
+Duration = Annotated[str, StringConstraints(strip_whitespace=True, pattern=DURATION_PATTERN)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=URL_PATTERN)]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,40 @@ class Ref:
     """Marks a field whose value is the key of a resource of `kind`."""
 
     kind: str
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind a value may name (for dependency order)."""
+        return (self.kind,)
+
+    def target(self, value: str) -> str | None:
+        """The kind `value` names, or None when this value is no reference at all."""
+        return self.kind
+
+
+@dataclass(frozen=True)
+class ScopedRef(Ref):
+    """A custom field named "ENTITY/CODE", or one of the `standard` fields (no reference). Any
+    other bare name is checked as a reference, whose error says how to write a custom field."""
+
+    standard: frozenset[str] = frozenset()
+
+    def target(self, value: str) -> str | None:
+        return None if value in self.standard else self.kind
+
+
+@dataclass(frozen=True)
+class MemberRef(Ref):
+    """A user group by code, or a user by email (a value with "@")."""
+
+    kind: str = "user_groups"
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return ("user_groups", "users")
+
+    def target(self, value: str) -> str | None:
+        return "users" if "@" in value else "user_groups"
 
 
 def _sorted_unique(values: list[str] | None) -> list[str] | None:
@@ -87,11 +128,11 @@ def iter_refs(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, str, s
 
 
 @cache
-def _ref_fields(model_cls: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
-    """Fields that can hold a reference: (name, target kind, or None for nested models)."""
+def _ref_fields(model_cls: type[BaseModel]) -> tuple[tuple[str, Ref | None], ...]:
+    """Fields that can hold a reference: (name, its Ref, or None for nested models)."""
     fields = []
     for name, info in model_cls.model_fields.items():
-        target = next((m.kind for m in info.metadata if isinstance(m, Ref)), None)
+        target = next((m for m in info.metadata if isinstance(m, Ref)), None)
         target = target or _list_item_ref(info.annotation)
         if target or _holds_model(info.annotation):
             fields.append((name, target))
@@ -104,39 +145,39 @@ def _holds_model(annotation: Any) -> bool:
     return any(_holds_model(arg) for arg in getattr(annotation, "__args__", ()) or ())
 
 
-def _list_item_ref(annotation: Any) -> str | None:
+def _list_item_ref(annotation: Any) -> Ref | None:
     # `code_set` puts Ref on the list; `list[ref(...)]` puts it on the item type.
     for arg in getattr(annotation, "__args__", ()) or ():
         for meta in getattr(arg, "__metadata__", ()) or ():
             if isinstance(meta, Ref):
-                return meta.kind
+                return meta
         found = _list_item_ref(arg)
         if found:
             return found
     return None
 
 
-def _refs_in(value: Any, target: str | None, loc: tuple) -> Iterator[tuple[tuple, str, str]]:
+def _refs_in(value: Any, target: Ref | None, loc: tuple) -> Iterator[tuple[tuple, str, str]]:
     if isinstance(value, BaseModel):
         yield from iter_refs(value, loc)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             yield from _refs_in(item, target, loc + (i,))
-    elif isinstance(value, str) and target:
-        yield loc, target, value
+    elif isinstance(value, str) and target and (kind := target.target(value)):
+        yield loc, kind, value
 
 
 def referenced_kinds(model_cls: type[BaseModel]) -> set[str]:
     """Every kind a model can reference, nested models included (for dependency order)."""
     found: set[str] = set()
     for info in model_cls.model_fields.values():
-        found.update(m.kind for m in info.metadata if isinstance(m, Ref))
+        found.update(k for m in info.metadata if isinstance(m, Ref) for k in m.kinds)
         found.update(_kinds_in_annotation(info.annotation))
     return found
 
 
 def _kinds_in_annotation(annotation: Any) -> set[str]:
-    found = {m.kind for m in getattr(annotation, "__metadata__", ()) or () if isinstance(m, Ref)}
+    found = {k for m in getattr(annotation, "__metadata__", ()) or () if isinstance(m, Ref) for k in m.kinds}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return found | referenced_kinds(annotation)
     for arg in getattr(annotation, "__args__", ()) or ():

@@ -1,4 +1,4 @@
-"""Communications: message templates and the triggers that send them."""
+"""Communications: message templates, print forms (documents) and the triggers that use them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import Code, Email, FieldKey, Model, Name, Resource, Text, code_set, ref
-
-Duration = Annotated[str, StringConstraints(pattern=r"^\d+[mhd]$")]
+from .base import Code, Duration, Email, Model, Name, Ordering, Resource, Text, Url, code_set, ref
+from .orderfields import OrderField
 Event = Literal["order.created", "order.status_changed", "order.payment_status_changed",
                 "order.delivery_changed", "customer.created"]
 
@@ -31,8 +30,21 @@ class Template(Resource):
         return self
 
 
+class Document(Resource):
+    """A print form (invoice, waybill, contract): what `send_document` generates and sends."""
+
+    code: Code
+    name: Name
+    entity: Literal["order", "customer"] = "order"
+    template: Text          # the form's template (HTML with the CRM's {{ order.* }} variables)
+    active: bool = True
+    comment: Text | None = None   # spec-only
+
+
 class Conditions(Model):
     status: ref("statuses") | None = None
+    # A timer: the order is still in `status` this long after it got there ("5d", "4h", "30m").
+    after: Duration | None = None
     from_status: ref("statuses") | None = None
     payment_status: ref("payment_statuses") | None = None
     delivery_type: ref("delivery_types") | None = None
@@ -53,8 +65,31 @@ class Notify(Model):
 
 
 class SetField(Model):
-    field: ref("custom_fields", FieldKey)   # "ENTITY/CODE", e.g. "order/vin"
+    field: OrderField   # a standard order field ("manager_comment") or "ENTITY/CODE" ("order/vin")
     value: str | int | float | bool
+
+
+class AssignManager(Model):
+    """Who gets the order: the next manager of a group, or one user."""
+
+    group: ref("user_groups") | None = None
+    user: ref("users", Email) | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> AssignManager:
+        if (self.group is None) == (self.user is None):
+            raise ValueError('assign_manager takes exactly one of "group" or "user"')
+        return self
+
+
+class Webhook(Model):
+    url: Url
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    body: Text | None = None
+
+
+class SendDocument(Model):
+    document: ref("documents")
 
 
 class Action(Model):
@@ -64,6 +99,10 @@ class Action(Model):
     create_task: CreateTask | None = None
     notify: Notify | None = None
     set_field: SetField | None = None
+    change_status: ref("statuses") | None = None
+    assign_manager: AssignManager | None = None
+    webhook: Webhook | None = None
+    send_document: SendDocument | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
@@ -80,6 +119,7 @@ class Trigger(Resource):
     event: Event = "order.status_changed"
     conditions: Conditions = Field(default_factory=Conditions)
     actions: list[Action] = []
+    ordering: Ordering | None = None   # which trigger runs first when several fire on one event
     active: bool = True
     # Spec-only: what the ТЗ asked for that no action expresses yet (`validate` warns about it).
     todo: Text | None = None
@@ -88,4 +128,6 @@ class Trigger(Resource):
     def _does_something(self) -> Trigger:
         if not self.actions and not self.todo:
             raise ValueError('a trigger needs at least one action (or a "todo" saying what is still to decide)')
+        if self.conditions.after and not self.conditions.status:
+            raise ValueError('a timer ("conditions.after") needs "conditions.status": the status the order stays in')
         return self

@@ -8,8 +8,10 @@ from pydantic import model_validator
 
 from .base import Code, Model, Name, Ordering, Resource, code_set, ref
 
-FieldType = Literal["string", "text", "integer", "numeric", "boolean", "date", "email",
-                    "dictionary", "multiselect_dictionary"]
+# `datetime` as the API names it; `file` is the ТЗ's "file" information: retailCRM has no file
+# custom field, so on a real account it is a manual note (attach the file to the order).
+FieldType = Literal["string", "text", "integer", "numeric", "boolean", "date", "datetime", "email",
+                    "dictionary", "multiselect_dictionary", "file"]
 Entity = Literal["order", "customer", "customer_corporate", "company", "loyalty_account"]
 DisplayArea = Literal["address", "customer", "delivery", "dimensions", "legal_details",
                       "main_data", "payment", "shipment"]

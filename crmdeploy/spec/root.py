@@ -13,12 +13,13 @@ from ..kinds import BY_NAME, KINDS
 from . import plainsecrets
 from .base import Model, Resource, iter_refs
 from .people import AccessNote
-from .settings import Safety
+from .settings import LintSettings, Safety
 
 
 class SpecBase(Model):
     version: Literal[1] = 1
     safety: Safety = Field(default_factory=Safety)
+    lint: LintSettings = Field(default_factory=LintSettings)
     # The ТЗ's Доступы logins: notes for the people doing the roll-out, not CRM resources.
     access_notes: list[AccessNote] = Field(default_factory=list)
 

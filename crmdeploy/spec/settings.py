@@ -50,3 +50,13 @@ class Safety(Model):
         percent = own.max_change_percent if own.max_change_percent is not None else self.max_change_percent
         minimum = own.min_existing if own.min_existing is not None else self.min_existing
         return percent, minimum
+
+
+DEFAULT_MAX_ACTIVE_STATUSES = 40
+
+
+class LintSettings(Model):
+    """Limits of `validate`'s advice. The ТЗ: the fewer statuses the better, each one solving a
+    task; past `max_active_statuses` active order statuses, `validate` warns."""
+
+    max_active_statuses: Count = DEFAULT_MAX_ACTIVE_STATUSES

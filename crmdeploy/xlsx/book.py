@@ -244,6 +244,13 @@ def convert(how: str, raw: Any) -> tuple[Any, str | None]:
         value = money(raw)
         return value, None if value is not None else \
             f"напишите сумму, например 400, «400 руб.» или «бесплатно» (сейчас «{text(raw)}»)"
+    if how == "yaml":   # a structured value (a status's transitions, a channel's routing) as YAML
+        import yaml
+
+        try:
+            return yaml.safe_load(str(raw)), None
+        except yaml.YAMLError:
+            return None, "не читается как YAML: пишите как в спецификации, например [approved, cancel-other]"
     if how.startswith("enum:"):
         enum: Enum = ENUMS[how[5:]]
         value = enum_value(enum, raw)

@@ -257,8 +257,16 @@ def _format_action(action: Any, names: Names) -> str:
         who = [f"«{names.show('user_groups', g)}»" for g in notify.groups or ()] + \
               [f"«{u}»" for u in notify.users or ()]
         return f"уведомление «{notify.text}»" + (f" для {', '.join(who)}" if who else "")
-    setter = action.set_field
-    return f"поле «{names.show('custom_fields', setter.field)}» = {show_value(setter.value)}"
+    if setter := action.set_field:
+        return f"поле «{names.show('custom_fields', setter.field)}» = {show_value(setter.value)}"
+    # The rest has no words yet: the Триггеры tab writes such a trigger's actions as YAML.
+    if action.change_status:
+        return f"статус «{names.show('statuses', action.change_status)}»"
+    if assign := action.assign_manager:
+        return f"назначить «{names.show('user_groups', assign.group) if assign.group else assign.user}»"
+    if action.send_document:
+        return f"документ «{names.show('documents', action.send_document.document)}»"
+    return f"вебхук {action.webhook.method} {action.webhook.url}"
 
 
 def format_trigger(trigger: Any, status_name: str, default_code: str, names: Names) -> str:

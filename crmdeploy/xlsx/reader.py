@@ -35,7 +35,7 @@ from .words import translit, unique
 log = logging.getLogger(__name__)
 ORDER = ("status_groups", "statuses", "product_statuses", "payment_types", "payment_statuses", "delivery_types",
          "order_types", "order_methods", "custom_dictionaries", "custom_fields", "user_groups", "users",
-         "templates", "triggers", "integrations")
+         "templates", "documents", "triggers", "channels", "sites", "integrations")
 
 
 

@@ -22,7 +22,7 @@ from .words import (ACTIONS, AREAS, CHANNEL, DISPLAY_AREA, ENTITY, EVENT, FIELD_
 Rows = list[dict[str, Any]]
 NAMED_KINDS = ("status_groups", "statuses", "payment_statuses", "payment_types", "delivery_types",
                "product_statuses", "order_types", "order_methods", "custom_dictionaries", "custom_fields",
-               "user_groups", "templates")
+               "user_groups", "templates", "documents")
 
 
 def names_of(spec: SpecBase) -> Names:
@@ -62,8 +62,15 @@ def statuses(spec: SpecBase, names: Names, table: Table) -> Rows:
         rows.append({"__group__": True, "group": group.name, "code": group.code, "ordering": group.ordering,
                      "active": yn(group.active)})
         for s in (s for s in spec.statuses if s.group == group.code):
-            rows.append({**_common(s), "cms": s.cms_status, "trigger": "\n".join(cells.get(s.code, [])) or _no(spec, s.code)})
+            rows.append({**_common(s), "cms": s.cms_status, "transitions": _transitions(s), "trigger": "\n".join(cells.get(s.code, [])) or _no(spec, s.code)})
     return rows
+
+
+def _transitions(status: Any) -> str | None:
+    if status.transitions is None:
+        return None
+    moves = [t.to if not t.groups else {"to": t.to, "groups": t.groups} for t in status.transitions]
+    return cell_yaml(moves)
 
 
 def _place_triggers(spec: SpecBase, names: Names) -> tuple[dict[str, list[str]], list[Trigger]]:
@@ -206,6 +213,7 @@ def triggers(spec: SpecBase, names: Names, table: Table) -> Rows:
         c = t.conditions
         rows.append({"name": t.name, "event": enum_label(EVENT, t.event), "code": t.code, "todo": t.todo,
                      "active": yn(t.active), "actions": _actions_cell(t.actions, names),
+                     "after": c.after, "ordering": t.ordering,
                      **{key: names.show(kind, getattr(c, key)) if getattr(c, key) else None
                         for key, kind in (("status", "statuses"), ("from_status", "statuses"),
                                           ("payment_status", "payment_statuses"),
@@ -241,6 +249,12 @@ ROWS: dict[str, Callable[[SpecBase, Names, Table], Rows]] = {
                                 "order_status": lambda r, n: n.show("statuses", r.order_status)
                                 if r.order_status else None}),
     "order_types": simple({}), "order_methods": simple({}),
+    "documents": simple({"entity": lambda r, n: r.entity, "template": lambda r, n: r.template}),
+    "channels": simple({"kind": lambda r, n: r.kind,
+                        "routing": lambda r, n: cell_yaml(r.routing.model_dump(exclude_none=True)) if r.routing else None,
+                        "fills": lambda r, n: cell_yaml(r.fills) if r.fills else None}),
+    "sites": simple({"url": lambda r, n: r.url, "cms": lambda r, n: r.cms, "currency": lambda r, n: r.currency,
+                     "phones": lambda r, n: r.phones, "address": lambda r, n: r.address}),
 }
 
 

@@ -25,6 +25,10 @@ SIMPLE: dict[str, dict[str, tuple[str, str]]] = {
     "product_statuses": {"cms": ("cms_status", "text"), "order_status": ("order_status", "ref:statuses"),
                          "cancel_status": ("cancel_status", "bool")},
     "order_types": {}, "order_methods": {},
+    "documents": {"entity": ("entity", "text"), "template": ("template", "text")},
+    "channels": {"kind": ("kind", "text"), "routing": ("routing", "yaml"), "fills": ("fills", "yaml")},
+    "sites": {"url": ("url", "text"), "cms": ("cms", "text"), "currency": ("currency", "text"),
+              "phones": ("phones", "text"), "address": ("address", "text")},
 }
 HAS_ORDERING = {"statuses", "status_groups", "payment_statuses", "product_statuses", "order_types", "custom_fields"}
 PLACEHOLDERS = {"номер": "{{ order.number }}", "номер заказа": "{{ order.number }}",
@@ -79,7 +83,8 @@ def read_statuses(book: Book, found: Found, sheet: str) -> None:
         else:
             rec.refs.append(_group_ref(current, rec))
             counts[id(current)] = counts.get(id(current), 0) + 1
-        read_cells(book, rec, found, values, {**COMMON, "cms": ("cms_status", "text")})
+        read_cells(book, rec, found, values, {**COMMON, "cms": ("cms_status", "text"),
+                                              "transitions": ("transitions", "yaml")})
         code_cell(book, rec, found, values, base_code(name))
         _ordering(rec, found, counts.get(id(current), 1))
         book.comment_extra(rec, found, values)
@@ -217,7 +222,11 @@ def read_triggers(book: Book, found: Found, sheet: str) -> None:
     for r, values in found.rows:
         rec = book.new("triggers", sheet, r)
         read_cells(book, rec, found, values, {"name": ("name", "text"), "event": ("event", "enum:EVENT"),
-                                            "active": ("active", "bool"), "todo": ("todo", "text")})
+                                            "active": ("active", "bool"), "todo": ("todo", "text"),
+                                            "ordering": ("ordering", "int")})
+        after, where, header = book.cell(rec, found, values, "after")
+        if after is not None:
+            book.put(rec, ("conditions", "after"), text(after), where, header)
         for key, kind in (("status", "statuses"), ("from_status", "statuses"), ("payment_status", "payment_statuses"),
                           ("delivery_type", "delivery_types"), ("order_method", "order_methods")):
             raw, where, header = book.cell(rec, found, values, key)
