@@ -265,3 +265,12 @@ targets:
     assert result.exit_code == 3, result.output
     assert "a       ok" in result.stdout and "b       refused" in result.stdout
     assert "~ payment_types.t0" in result.stdout      # the refused plan is shown
+
+
+def test_apply_all_json_reports_per_target(project, runner):
+    result = run(runner, "apply", "--all", "--yes", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(t["name"], t["result"], t["applied"]) for t in data["targets"]] == [
+        ("staging", "ok", {"ok": True, "applied": 7, "failed": 0, "skipped": 0}),
+        ("prod", "ok", {"ok": True, "applied": 7, "failed": 0, "skipped": 0})]

@@ -78,7 +78,7 @@ def apply(
     from ..statedir import JOURNAL
 
     options = deploy_options(prune, only, exclude)
-    shared = {"force": force, "force_unlock": force_unlock, "journal": journal,
+    shared = {"force": force, "force_unlock": force_unlock, "journal": journal, "fmt": Format(fmt.value),
               "adapter_options": {"insecure": insecure, "parallelism": parallelism}}
     if many(all_targets, targets) and not (spec is not None and is_plan_folder(spec)):
         raise typer.Exit(apply_many(project, all_targets, targets, yes, var, target, options=options,

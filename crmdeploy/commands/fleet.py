@@ -146,16 +146,17 @@ def plan_many(project_file: Path | None, all_targets: bool, targets: str | None,
 
 
 def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool,
-               var: list[str] | None, target: str | None = None, **options: Any) -> int:
+               var: list[str] | None, target: str | None = None, fmt: Format = Format.text,
+               **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import APPLY_COLUMNS, apply_one
 
-    with guard():
+    with guard(fmt):
         run = run_options(var, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
         results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
-    return report(results, Format.text, APPLY_COLUMNS)
+    return report(results, fmt, APPLY_COLUMNS)
 
 
 def is_plan_folder(path: Path) -> bool:
@@ -165,18 +166,18 @@ def is_plan_folder(path: Path) -> bool:
 
 
 def apply_folder(folder: Path, project_file: Path | None, targets: str | None,
-                 api_key_file: Path | None = None, **options: Any) -> int:
+                 api_key_file: Path | None = None, fmt: Format = Format.text, **options: Any) -> int:
     """`apply DIR`: the plans `plan --all --out DIR` saved, one per target, each exactly as saved."""
     from ..fleet import run_all
     from ..targets import APPLIED_DIR, APPLY_COLUMNS, apply_saved_one, saved_plans
 
-    with guard():
+    with guard(fmt):
         run = run_options(None, api_key_file, **options)
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
         items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
         results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name,
                           url=lambda item: item.target.url)
-    code = report(results, Format.text, APPLY_COLUMNS)
+    code = report(results, fmt, APPLY_COLUMNS)
     if code != EXIT_OK:
         failed = [r.name for r in results if r.code != EXIT_OK]
         typer.echo(f"Applied plans were moved to {folder / APPLIED_DIR}; `crmdeploy apply {folder}` again takes "
