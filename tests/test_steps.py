@@ -103,6 +103,7 @@ statuses:
   - {code: new, name: Новый, group: new}
   - {code: a, name: A, group: new}
   - {code: cancel-price, name: "Отмена: цена", group: cancel}
+triggers: [{code: t, conditions: {status: new, after: 5d}, actions: [{change_status: cancel-price}]}]
 """)
     messages = [p.message for p in lint(load(spec))]
     assert any('no base "reason not chosen" status' in m for m in messages)
