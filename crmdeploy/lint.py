@@ -17,6 +17,9 @@ Rule = Callable[[LoadedSpec], Iterator[Problem]]
 
 # retailCRM's system cancel group is `cancel`; hand-made ones are usually named "Отмена…".
 CANCEL_GROUP = re.compile(r"^(cancel|отмен|отказ)", re.IGNORECASE)
+# The ТЗ's base cancel status: «Не выбран статус отмены» / «Причина отмены не выбрана».
+NOT_CHOSEN = re.compile(r"не\s+выбран|не\s+указан|без\s+причин|not[\s-]+(chosen|selected)|no[\s-]+reason",
+                        re.IGNORECASE)
 
 
 def _at(loaded: LoadedSpec, path: tuple, message: str) -> Problem:
@@ -101,6 +104,57 @@ def required_at_inactive_status(loaded: LoadedSpec) -> Iterator[Problem]:
                           f'field "{field.code}" is required at status "{code}", which is not an active status')
 
 
+def cancel_group_without_base_status(loaded: LoadedSpec) -> Iterator[Problem]:
+    """The ТЗ: a cancel group's base status is «Не выбран статус отмены», so a manager picks the
+    real reason afterwards and the reasons can be analysed."""
+    members = _members(loaded)
+    for i, group in _indexed(loaded, "status_groups"):
+        statuses = [s for s in members.get(group.code, ()) if s.active]
+        if _is_cancel(group) and statuses and not any(NOT_CHOSEN.search(s.name) for s in statuses):
+            yield _at(loaded, ("status_groups", i, "code"),
+                      f'cancel group "{group.code}" has no base "reason not chosen" status (e.g. «Не выбран '
+                      "статус отмены»): add one, so the manager sets the real reason later")
+
+
+def _used_statuses(loaded: LoadedSpec) -> set[str]:
+    """Every status something refers to: triggers, required fields, item-status mappings, transitions."""
+    spec, used = loaded.spec, set()
+    for trigger in spec.triggers:
+        used.update(c for c in (trigger.conditions.status, trigger.conditions.from_status) if c)
+        used.update(a.change_status for a in trigger.actions if a.change_status)
+    for field in spec.custom_fields:
+        used.update(field.required_at or ())
+    used.update(p.order_status for p in spec.product_statuses if p.order_status)
+    for status in spec.statuses:
+        if status.transitions:
+            used.add(status.code)
+            used.update(t.to for t in status.transitions)
+    return used
+
+
+def status_nothing_uses(loaded: LoadedSpec) -> Iterator[Problem]:
+    """The ТЗ: each status should solve a task. One that no trigger, required field, item-status
+    mapping or transition mentions is likely one too many."""
+    if not loaded.spec.triggers and not any(s.transitions for s in loaded.spec.statuses):
+        return   # a spec that does not describe the steps yet (only references): nothing to judge by
+    used = _used_statuses(loaded)
+    for i, status in _indexed(loaded, "statuses"):
+        if status.active and status.code not in used:
+            yield _at(loaded, ("statuses", i, "code"),
+                      f'status "{status.code}" is used by nothing (no trigger, required field, item-status '
+                      "mapping or transition): does it solve a task?")
+
+
+def too_many_statuses(loaded: LoadedSpec) -> Iterator[Problem]:
+    """The ТЗ: the fewer statuses the better; `lint.max_active_statuses` in the spec sets the limit."""
+    limit = loaded.spec.lint.max_active_statuses
+    active = [i for i, s in _indexed(loaded, "statuses") if s.active]
+    if len(active) > limit:
+        yield _at(loaded, ("statuses", active[limit], "code"),
+                  f"{len(active)} active order statuses, more than {limit} (lint.max_active_statuses): the ТЗ "
+                  "advises as few as possible, each solving a task")
+
+
 RULES: tuple[Rule, ...] = (
     cancel_group_without_reasons,
     group_without_statuses,
@@ -109,6 +163,9 @@ RULES: tuple[Rule, ...] = (
     trigger_on_inactive_status,
     required_at_inactive_status,
     trigger_to_do,
+    cancel_group_without_base_status,
+    status_nothing_uses,
+    too_many_statuses,
 )
 
 

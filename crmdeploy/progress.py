@@ -27,12 +27,15 @@ def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, 
     if not enabled or total <= 0:
         yield lambda text: None
         return
-    on_terminal = console.is_terminal if console is not None else sys.stderr.isatty()
-    if on_terminal:  # rich is imported only to draw a bar: a run off a terminal never loads it
-        if console is None:
-            from rich.console import Console
+    if console is None:
+        out = stream or sys.stderr
+        if not (hasattr(out, "isatty") and out.isatty()):  # off a terminal: lines, and rich not imported
+            yield _lines(label, total, out, every, clock)
+            return
+        from rich.console import Console
 
-            console = Console(stderr=True)
+        console = Console(stderr=True)
+    if console.is_terminal:
         with _bar(label, total, console) as step:
             yield step
         return

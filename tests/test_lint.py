@@ -17,8 +17,8 @@ status_groups:
   - {code: new, name: Новый}
   - {code: cancel, name: Отмена}
 statuses:
-  - {code: new, name: Новый, group: new}
-  - {code: cancel-price, name: "Отмена: цена", group: cancel}
+  - {code: new, name: Новый, group: new, transitions: [cancel-price]}
+  - {code: cancel-price, name: "Отмена: причина не выбрана", group: cancel}
 templates:
   - {code: hello, channel: sms, body: Привет}
 triggers:
@@ -28,6 +28,18 @@ triggers:
 """
 
 CASES = {
+    "cancel_group_without_base_status": (
+        BASE.replace("причина не выбрана", "цена"),
+        (4, "status_groups[1].code", 'cancel group "cancel" has no base "reason not chosen" status (e.g. «Не '
+            'выбран статус отмены»): add one, so the manager sets the real reason later')),
+    "status_nothing_uses": (
+        BASE.replace(", transitions: [cancel-price]", ""),
+        (7, "statuses[1].code", 'status "cancel-price" is used by nothing (no trigger, required field, '
+            "item-status mapping or transition): does it solve a task?")),
+    "too_many_statuses": (
+        "lint: {max_active_statuses: 1}\n" + BASE,
+        (8, "statuses[1].code", "2 active order statuses, more than 1 (lint.max_active_statuses): the ТЗ "
+            "advises as few as possible, each solving a task")),
     "cancel_group_without_reasons": (
         BASE.replace('group: cancel}', 'group: cancel, active: false}'),
         (4, "status_groups[1].code", 'cancel group "cancel" has no active statuses to carry the cancel reason')),
@@ -42,12 +54,13 @@ CASES = {
         BASE.replace("templates:\n", "templates:\n  - {code: unused, channel: sms, body: x}\n"),
         (9, "templates[0].code", 'no active trigger sends template "unused"')),
     "trigger_on_inactive_status": (
-        BASE.replace("{code: new, name: Новый, group: new}", "{code: new, name: Новый, group: new, active: false}")
+        BASE.replace("group: new, transitions", "group: new, active: false, transitions")
         + "  - code: on-reason\n    conditions: {from_status: cancel-price}\n    actions: [{send_template: hello}]\n",
         (12, "triggers[0].conditions.status",
          'trigger "on-new" fires on the inactive status "new", so it never fires')),
     "required_at_inactive_status": (
-        BASE.replace('group: cancel}', 'group: cancel, active: false}\n  - {code: cancel-x, name: X, group: cancel}')
+        BASE.replace('group: cancel}', 'group: cancel, active: false}\n  - {code: cancel-x, name: Не выбрана, group: cancel}')
+        .replace("transitions: [cancel-price]", "transitions: [cancel-price, cancel-x]")
         + "custom_fields:\n  - {code: reason, name: Причина, type: string, required_at: [cancel-price]}\n",
         (16, "custom_fields[0].required_at",
          'field "reason" is required at status "cancel-price", which is not an active status')),
@@ -105,7 +118,7 @@ def test_group_rules_index_the_statuses_once_with_the_same_findings(write_spec):
     groups = [f"  - {{code: g{i}, name: Группа {i}}}" for i in range(30)]
     groups += [f"  - {{code: cancel-{i}, name: Отмена {i}}}" for i in range(5)]
     statuses = [f"  - {{code: s{i}, name: Статус {i}, group: g{i % 20}}}" for i in range(60)]
-    statuses += ["  - {code: c0, name: Отказ, group: cancel-0}",
+    statuses += ["  - {code: c0, name: Отказ — причина не выбрана, group: cancel-0}",
                  "  - {code: c1, name: Отказ 1, group: cancel-1, active: false}"]
     loaded = load(write_spec("version: 1\nstatus_groups:\n" + "\n".join(groups)
                              + "\nstatuses:\n" + "\n".join(statuses) + "\n"))
