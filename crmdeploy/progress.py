@@ -28,6 +28,10 @@ def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, 
         yield lambda text: None
         return
     if console is None:
+        out = stream or sys.stderr
+        if not (hasattr(out, "isatty") and out.isatty()):  # off a terminal: lines, and rich not imported
+            yield _lines(label, total, out, every, clock)
+            return
         from rich.console import Console
 
         console = Console(stderr=True)
