@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import apply, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
+from .commands import apply, cms_mapping, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
 from . import quickexit
 from .commands._common import Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
@@ -93,6 +93,7 @@ app.command()(compare.compare)
 app.command()(export.export)
 app.command()(schema.schema)
 app.command()(graph.graph)
+app.command("cms-mapping")(cms_mapping.cms_mapping)
 app.add_typer(xlsx.app, name="xlsx")
 app.command("mock-server")(mock_server.mock_server)
 

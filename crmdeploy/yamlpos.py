@@ -102,7 +102,10 @@ def parse_file(text: bytes, filename: str) -> Document:
         raise fail("the file is empty; a spec needs at least `version: 1`")
     if "&" in source:  # without an anchor there is no alias, so nothing can expand
         _check_size(node, fail)
-    return _Builder(filename).build(node)
+    try:
+        return _Builder(filename).build(node)
+    except yaml.MarkedYAMLError as exc:  # a tag no safe constructor knows, e.g. !!python/name:
+        raise fail(_yaml_message(exc), exc.problem_mark or exc.context_mark) from None
 
 
 def _may_be_deep(source: str) -> bool:

