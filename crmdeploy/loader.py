@@ -143,7 +143,7 @@ def _validate(document: Document) -> SpecBase:
 
 
 def _pydantic_problem(document: Document, err: dict) -> Problem:
-    path = _data_path(document.data, err["loc"])
+    path = document.data_path(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
         message = f'unknown field "{path[-1]}"' + _suggest(path)
@@ -160,20 +160,6 @@ def _pydantic_problem(document: Document, err: dict) -> Problem:
         if not isinstance(err.get("input"), (dict, list)) and PLAIN_SECRET not in message:
             message += f" (got {_show(err.get('input'))})"
     return Problem(document.locate(path), dotted(path), message)
-
-
-def _data_path(data: Any, loc: tuple) -> tuple:
-    """Keep the parts of pydantic's `loc` that walk the data (drop union/type tags)."""
-    path: list = []
-    for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            continue
-        path.append(part)
-    return tuple(path)
 
 
 def _suggest(path: tuple) -> str:

@@ -210,17 +210,7 @@ def _url(url: str, base: Path) -> str:
 
 
 def _problem(document: Document, err: dict) -> Problem:
-    path: list = []
-    data = document.data
-    for part in err["loc"]:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            continue
-        path.append(part)
-    where = tuple(path)
+    where = document.data_path(err["loc"])
     if err["type"] == "missing":
         where, message = where + (err["loc"][-1],), "required field is missing"
     elif err["type"] == "extra_forbidden":

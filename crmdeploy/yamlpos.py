@@ -55,6 +55,19 @@ class Document:
                 return Location(found[0], found[1].line + 1, found[1].column + 1)
         return None
 
+    def data_path(self, loc: tuple) -> Path:
+        """The parts of a pydantic error's `loc` that walk the data (union and type tags dropped)."""
+        data, path = self.data, []
+        for part in loc:
+            if isinstance(data, dict) and part in data:
+                data = data[part]
+            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+                data = data[part]
+            else:
+                continue
+            path.append(part)
+        return tuple(path)
+
 
 def parse_file(text: bytes, filename: str) -> Document:
     """Parse one YAML file into a Document; every failure is a SpecError."""
