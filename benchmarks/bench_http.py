@@ -18,14 +18,12 @@ not converge), so `--quick` can run in CI as a smoke test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ from adapters.retailcrm.adapter import RetailCrmAdapter  # noqa: E402
 from adapters.retailcrm.mapping import ROWS  # noqa: E402
 from adapters.retailcrm.transport import RateLimiter  # noqa: E402
 from adapters.store import Store  # noqa: E402
+from benchmarks.emulator_process import KEY, server_stats, start_server  # noqa: E402
 from benchmarks.generate import build  # noqa: E402
 from crmdeploy import deploy  # noqa: E402
 from crmdeploy.apply import Status, apply_plan, levels  # noqa: E402
@@ -47,7 +46,6 @@ from crmdeploy.loader import load  # noqa: E402
 from crmdeploy.plan import Plan  # noqa: E402
 from crmdeploy.run import make_plan  # noqa: E402
 
-KEY = "bench-key"
 failures: list[str] = []
 
 
@@ -138,30 +136,11 @@ def counts(n: int, work: Path) -> None:
         adapter.close()
 
 
-def start_server(rate: float, latency_ms: int) -> tuple[subprocess.Popen, str]:
-    """`crmdeploy mock-server` in its own process, as a user runs it; its URL."""
-    command = [sys.executable, "-m", "crmdeploy", "mock-server", "--port", "0", "--api-key", KEY,
-               "--rate-limit", str(rate), "--latency-ms", str(latency_ms), "--extensions"]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline() if server.stdout else ""
-    url = next((w for w in line.split() if w.startswith("http://")), None)
-    if url is None:
-        server.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return server, url
-
-
-def server_stats(url: str) -> dict:
-    request = urllib.request.Request(f"{url}/api/emulator/stats", headers={"X-API-KEY": KEY})
-    with urllib.request.urlopen(request) as answer:
-        return json.load(answer)
-
-
 def throughput(changes: int, rate: float, latency_ms: int, work: Path) -> None:
     spec = load(write_spec(work, f"throughput{changes}.yaml", build(changes)))
     print(f"\n2. apply of about {changes} creates: emulator in its own process at --rate-limit {rate:g} "
           f"--latency-ms {latency_ms}; client paced at {rate:g}/s")
-    server, url = start_server(rate, latency_ms)
+    server, url = start_server([sys.executable, "-m", "crmdeploy"], rate, latency_ms)
     try:
         adapter = RetailCrmAdapter.from_url(url, api_key=KEY, rate_limit=rate)
         counter = Counter(lambda: server_stats(url))

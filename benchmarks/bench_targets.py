@@ -33,13 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-KEY = "bench-key"
+from benchmarks.emulator_process import KEY, server_stats, start_server  # noqa: E402
+
 SHOP = ROOT / "specs" / "shop.yaml"
 PARSE_ONLY = ("import gc, sys, yaml\ngc.disable()\n"
               "yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)\n")
@@ -157,24 +157,6 @@ def local(sizes: list[int], plan_size: int, rss_size: int, runs: int, folder: Pa
             state.unlink()
 
 
-def start_server(state: Path, rate: float, latency_ms: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    command = crmdeploy("mock-server", "--port", "0", "--api-key", KEY, "--state", str(state),
-                        "--rate-limit", f"{rate:g}", "--latency-ms", str(latency_ms), "--extensions")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline() if server.stdout else ""
-    url = next((w for w in line.split() if w.startswith("http://")), None)
-    if url is None:
-        server.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return server, url
-
-
-def server_stats(url: str) -> dict:
-    request = urllib.request.Request(f"{url}/api/emulator/stats", headers={"X-API-KEY": KEY})
-    with urllib.request.urlopen(request) as answer:
-        return json.load(answer)
-
-
 def floor_requests(adapter, loaded) -> int:
     """What a no-op plan cannot do with less: the credentials, a GET per listable kind and its
     further pages, a GET per item of a kind with no list route."""
@@ -205,7 +187,7 @@ def http(sizes: list[int], rate: float, latency_ms: int, runs: int, folder: Path
     for n in sizes:
         spec, state = make_spec(n, folder)
         loaded = load(spec)
-        server, url = start_server(state, rate, latency_ms, env)
+        server, url = start_server(crmdeploy(), rate, latency_ms, state=state, env=env)
         try:
             walls, gets, loads_seen = [], [], []
             for _ in range(runs):
