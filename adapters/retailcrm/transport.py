@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -42,16 +43,25 @@ USER_AGENT = "crmdeploy (+https://github.com/crmdeploy)"
 
 
 class RateLimiter:
-    """Spaces requests 1/rate seconds apart, plus a margin so that network jitter does not
-    bunch them past a server's per-second window; rate <= 0 turns it off."""
+    """Paces requests the way the official Go client does (`rate.go`: one every 1/rate s, burst 1),
+    with two guards against a busy machine bunching them past a server's per-second window.
+
+    A slot is reserved `MARGIN` intervals after the previous one. But a thread may wake from
+    its slot late, behind a thread whose later slot woke on time; so a request also waits
+    until fewer than `rate` requests *actually left* in the last `WINDOW` seconds (the times
+    are taken as each request goes, not when its slot was booked). rate <= 0 turns it off."""
 
     MARGIN = 1.05
+    WINDOW = 1.1    # seconds per `rate` requests: the server's one second and room for arrival jitter
 
     def __init__(self, rate: float, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.interval = self.MARGIN / rate if rate > 0 else 0.0
+        self.burst = max(1, int(rate)) if rate > 0 else 0           # requests per window
+        self.window = self.WINDOW * self.burst / rate if rate > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
         self.next_slot = 0.0
+        self.sent: deque[float] = deque()
         self.lock = threading.Lock()
 
     def wait(self) -> None:
@@ -63,6 +73,19 @@ class RateLimiter:
             self.next_slot = slot + self.interval
         if slot > now:
             self.sleep(slot - now)
+        while (pause := self._admit()) > 0:
+            self.sleep(pause)
+
+    def _admit(self) -> float:
+        """0 when the request may go now (and it is counted as gone), else how long to wait."""
+        with self.lock:
+            now = self.clock()
+            while self.sent and self.sent[0] <= now - self.window:
+                self.sent.popleft()
+            if len(self.sent) < self.burst:
+                self.sent.append(now)
+                return 0.0
+            return self.sent[0] + self.window - now
 
 
 class Transport:
