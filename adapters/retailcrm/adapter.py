@@ -219,7 +219,7 @@ class RetailCrmAdapter:
             for name in row.write_only:  # a server that never returns it: take it as the spec has it
                 if name not in data and spec is not None and getattr(spec, name) is not None:
                     data[name] = getattr(spec, name)
-            return kind.model.model_validate(data)
+            return kind.from_record(data)
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
@@ -277,7 +277,7 @@ def _item_keys(kind: Kind, row: Row, entity: dict[str, Any]) -> list[str]:
 
 
 def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
-    return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
+    return kind.record(resource)
 
 
 def _noted(value: str, sent: list[str]) -> str:

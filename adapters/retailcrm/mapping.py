@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-from crmdeploy.secrets import Sensitive, map_leaves
+from crmdeploy.secrets import Sensitive, walk
 
 Convert = Callable[[Any], Any]
 
@@ -298,4 +298,4 @@ def from_api(row: Row, entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secrets(value: Any, secret: Callable[[Sensitive], str]) -> Any:
-    return map_leaves(value, lambda v: secret(v) if isinstance(v, Sensitive) else v)
+    return walk(value, lambda v, _: secret(v))
