@@ -140,3 +140,14 @@ def test_annotation_parts_walks_unions_lists_and_annotated_metadata():
             if isinstance(p, Ref)]
     assert refs == [Ref("user_groups")]
     assert model_in(BY_NAME["users"].model.model_fields["groups"].annotation) is None
+
+
+def test_every_workbook_table_is_read_and_written_and_a_plain_one_by_its_cells_alone():
+    from crmdeploy.xlsx.layout import SIMPLE
+    from crmdeploy.xlsx.rows import ROWS, simple
+    from crmdeploy.xlsx.tabs import READERS, read_simple
+
+    assert {t.kind for t in TABLES} <= set(READERS) & set(ROWS)
+    for kind in SIMPLE:   # a plain list of named things needs only its cells declared
+        assert READERS[kind] is read_simple and ROWS[kind] is simple
+        assert all(name in BY_NAME[kind].model.model_fields for name, _ in SIMPLE[kind].values())

@@ -284,6 +284,27 @@ SITES = Table("sites", "Магазины", ("магазины", "сайты"), (
     Col("phones", "Телефоны", ("телефон",), 16), Col("address", "Адрес", ("адрес магазина",), 24),
     DEF_CRM, COMMENT, CODE, ORDER))
 
+# Column key → (spec field, how the cell reads: text, bool, int, money, yaml, ref:KIND, refs:KIND) for the
+# tables that are plain lists of named things: read by tabs.read_simple, written by rows.simple.
+COMMON = {"name": ("name", "text"), "comment": ("comment", "text"), "ordering": ("ordering", "int"),
+          "active": ("active", "bool"), "default_for_crm": ("default_for_crm", "bool"),
+          "default_for_api": ("default_for_api", "bool"), "description": ("description", "text")}
+SIMPLE: dict[str, dict[str, tuple[str, str]]] = {
+    "payment_statuses": {"cms": ("cms_status", "text"), "payment_complete": ("payment_complete", "bool"),
+                         "payment_types": ("payment_types", "refs:payment_types")},
+    "payment_types": {"cms": ("cms_type", "text")},
+    "delivery_types": {"cms": ("cms_type", "text"), "default_cost": ("default_cost", "money"),
+                       "default_net_cost": ("default_net_cost", "money"),
+                       "payment_types": ("payment_types", "refs:payment_types")},
+    "product_statuses": {"cms": ("cms_status", "text"), "order_status": ("order_status", "ref:statuses"),
+                         "cancel_status": ("cancel_status", "bool")},
+    "order_types": {}, "order_methods": {},
+    "documents": {"entity": ("entity", "text"), "template": ("template", "text")},
+    "channels": {"kind": ("kind", "text"), "routing": ("routing", "yaml"), "fills": ("fills", "yaml")},
+    "sites": {"url": ("url", "text"), "cms": ("cms", "text"), "currency": ("currency", "text"),
+              "phones": ("phones", "text"), "address": ("address", "text")},
+}
+
 # Every table, in the order a tab shows its tables; which tab is the kind's area's (Tab.areas).
 TABLES: tuple[Table, ...] = (ACCESS, RIGHTS, STATUSES, PAYMENT_STATUSES, PAYMENT_TYPES, DELIVERY, PRODUCT_STATUSES,
                              USERS, TEMPLATES, DOCUMENTS, CHANNELS, SITES, INTEGRATIONS, ORDER_TYPES, ORDER_METHODS,
