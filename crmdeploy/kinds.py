@@ -2,6 +2,12 @@
 
 Loader, reference checks, diff, apply order, renderers and adapters all read
 `KINDS`; nothing else in the code branches on a kind's name.
+
+A new kind is its model (spec/<area>.py), its `Kind` here (with its ТЗ area), its workbook
+table (xlsx/layout.py: a `Table`, and for a plain list of named things its cells in `SIMPLE`),
+its retailCRM mapping row (adapters/retailcrm/mapping.py) and the emulator's own model of the
+API (adapters/emulator/model.py; served.py only for fields the server computes). The stored
+form, the spec folder's files, the workbook's tabs and names, export's order: derived from here.
 """
 
 from __future__ import annotations
