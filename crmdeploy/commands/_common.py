@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -106,6 +105,8 @@ def guard(fmt: Format = Format.text) -> Iterator[None]:
     except CrmdeployError as exc:
         if fmt is Format.json:
             problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+            import json
+
             typer.echo(json.dumps({"error": {"type": type(exc).__name__, "messages": problems}},
                                   ensure_ascii=False, indent=2))
         typer.echo(f"Error: {exc}", err=True)
