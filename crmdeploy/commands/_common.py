@@ -131,8 +131,8 @@ def color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | None) -> Any:  # deploy.Options
-    from ..deploy import Options
+def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | None) -> Any:  # run.Options
+    from ..run import Options
 
     return Options(prune, tuple(only or ()), tuple(exclude or ()))
 
