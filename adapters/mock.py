@@ -33,21 +33,21 @@ class MockAdapter:
 
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         """Everything, always writable: the mock supports every kind and field (no manual fields)."""
-        return Live([kind.model.model_validate(record) for record in self.store.view(kind.name)],
-                    Capability.WRITE)
+        from_record = kind.from_record
+        return Live([from_record(r) for r in self.store.view(kind.name, kind.holds_secrets)], Capability.WRITE)
 
     def create(self, kind: Kind, resource: Resource) -> None:
         key = kind.key_of(resource)
         if self.store.has(kind.name, key):
             raise AdapterError(f'{kind.title} "{key}" already exists', resource=f"{kind.name}.{key}", status=400)
         self._check_refs(kind, resource)
-        self.store.put(kind.name, key, to_record(kind, resource))
+        self.store.put(kind.name, key, kind.record(resource))
 
     def update(self, kind: Kind, resource: Resource, fields: tuple[str, ...]) -> None:
         key = kind.key_of(resource)
         record = self._existing(kind, key)
         self._check_refs(kind, resource)
-        record.update({f: v for f, v in to_record(kind, resource).items() if f in fields})
+        record.update({f: v for f, v in kind.record(resource).items() if f in fields})
         self.store.put(kind.name, key, record)
 
     def deactivate(self, kind: Kind, key: str) -> None:
@@ -77,7 +77,3 @@ class MockAdapter:
                 raise AdapterError(f'Errors in the entity format: {name}: {BY_NAME[target].title} "{value}" not found',
                                    resource=f"{kind.name}.{kind.key_of(resource)}", status=400)
 
-
-def to_record(kind: Kind, resource: Resource) -> dict[str, Any]:
-    """What the CRM keeps of a resource: spec-only fields stay in the spec."""
-    return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))

@@ -17,7 +17,7 @@ from typing import Any
 
 from crmdeploy.errors import StateError
 from crmdeploy.gcpause import paused_gc
-from crmdeploy.secrets import Sensitive, map_leaves
+from crmdeploy.secrets import Sensitive, walk
 
 from . import durable
 
@@ -91,11 +91,13 @@ class Store:
         with self.lock:
             return [decode(r) for r in self.resources.get(kind, {}).values()]
 
-    def view(self, kind: str) -> list[dict[str, Any]]:
+    def view(self, kind: str, secrets: bool = True) -> list[dict[str, Any]]:
         """The records of `kind` to read, not to change: secrets decoded, everything else shared
-        with the store (no copy of 10,000 records for a plan that only compares them)."""
+        with the store (no copy of 10,000 records for a plan that only compares them). A kind that
+        holds no secrets (`secrets=False`) is not even walked."""
         with self.lock:
-            return [shared_decode(r) for r in self.resources.get(kind, {}).values()]
+            records = self.resources.get(kind, {}).values()
+            return [shared_decode(r) for r in records] if secrets else list(records)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         with self.lock:
@@ -200,32 +202,21 @@ def migrate_v1(data: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def encode(value: Any) -> Any:
-    return map_leaves(value, lambda v: {SECRET_TAG: v.digest()} if isinstance(v, Sensitive) else v)
+    """A record as stored: every secret as its salted digest (a copy: the caller keeps its own)."""
+    return walk(value, lambda secret, _: {SECRET_TAG: secret.digest()}, fresh=True)
 
 
 def decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {SECRET_TAG}:
-            return Sensitive.from_digest(value[SECRET_TAG])
-        return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    return value
+    """A stored record with its secrets back, as a copy the caller may change."""
+    return walk(value, _tagged_secret, dict, fresh=True)
 
 
 def shared_decode(value: Any) -> Any:
     """`decode` that copies only what holds a secret and shares the rest."""
-    if isinstance(value, dict):
-        if SECRET_TAG in value and set(value) == {SECRET_TAG}:
-            return Sensitive.from_digest(value[SECRET_TAG])
-        out = None
-        for key, item in value.items():
-            if isinstance(item, (dict, list)) and (decoded := shared_decode(item)) is not item:
-                if out is None:
-                    out = dict(value)
-                out[key] = decoded
-        return value if out is None else out
-    if isinstance(value, list):
-        items = [shared_decode(v) if isinstance(v, (dict, list)) else v for v in value]
-        return value if all(a is b for a, b in zip(items, value)) else items
+    return walk(value, _tagged_secret, dict)
+
+
+def _tagged_secret(value: dict[str, Any], _: tuple | None) -> Any:
+    if SECRET_TAG in value and len(value) == 1:
+        return Sensitive.from_digest(value[SECRET_TAG])
     return value

@@ -15,7 +15,7 @@ from typing import Any
 from .kinds import KINDS, Kind
 from .plan import plain
 from .render import _md, value_text
-from .secrets import Sensitive
+from .secrets import secrets_in
 from .spec.base import Resource
 
 FORMAT_VERSION = 2
@@ -104,13 +104,7 @@ def _fields(kind: Kind, a: Resource | None, b: Resource | None, secrets: set[str
 
 
 def _secret(value: Any) -> bool:
-    if isinstance(value, Sensitive):
-        return True
-    if isinstance(value, dict):
-        return any(_secret(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_secret(v) for v in value)
-    return False
+    return bool(secrets_in(value))
 
 
 def summary_line(c: Comparison) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from .kinds import KINDS, Kind
 from .plan import Action, Change, FieldDiff
-from .secrets import Sensitive, map_leaves
+from .secrets import Sensitive, secrets_in
 from .spec.base import Resource
 
 
@@ -115,6 +115,4 @@ def _field_note(name: str, value: object) -> str:
 
 
 def _secrets(value: object) -> list[Sensitive]:
-    found: list[Sensitive] = []
-    map_leaves(value, lambda v: found.append(v) if isinstance(v, Sensitive) else None)
-    return found
+    return [secret for _, secret in secrets_in(value)]

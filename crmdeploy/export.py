@@ -18,10 +18,6 @@ from .spec.base import Resource
 from .spec.root import Spec, SpecBase, check_spec
 from .yamlpos import dotted
 
-# Kinds that read best grouped under a parent resource: (field, parent kind).
-GROUPED_BY: dict[str, tuple[str, str]] = {"statuses": ("group", "status_groups")}
-
-
 @dataclass
 class Exported:
     spec: SpecBase
@@ -56,9 +52,9 @@ def _sort_key(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) 
 
 
 def _parent_position(kind: Kind, resource: Resource, lists: dict[str, list[Resource]]) -> Any:
-    if kind.name not in GROUPED_BY:
+    if kind.parent is None:   # a kind listed under a parent (statuses under their group) sorts by it
         return 0
-    field_name, parent = GROUPED_BY[kind.name]
+    field_name, parent = kind.parent
     keys = [BY_NAME[parent].key_of(r) for r in lists[parent]]
     value = getattr(resource, field_name)
     return keys.index(value) if value in keys else len(keys)

@@ -14,19 +14,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from .kinds import BY_NAME, ORDER
-from .secrets import MASK, Sensitive, replace_secrets
+from .secrets import MASK, Sensitive, walk
 from .spec.base import Resource
 
 Fingerprint = dict[str, dict[str, Any]]   # kind -> {"capability": str, "objects": {key: hash} | None}
 
 
 def record_hash(resource: Resource) -> str:
-    data = replace_secrets(resource.model_dump(exclude_none=True), _secret_token)
+    data = walk(resource.model_dump(exclude_none=True), _secret_token)
     body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
-def _secret_token(_: tuple, secret: Sensitive) -> str:
+def _secret_token(secret: Sensitive, _: tuple | None) -> str:
     # A stored digest changes when the secret does and reveals nothing; a live
     # secret known in clear text is never hashed into a file, so it is masked.
     if secret.known:

@@ -17,7 +17,7 @@ from .overlay import layer_documents
 from .variables import substitute
 from .kinds import BY_NAME
 from .secrets import PLAIN_SECRET, Sensitive
-from .spec.base import PATTERN_HELP
+from .spec.base import PATTERN_HELP, model_in
 from .spec.root import Finding, Spec, SpecBase, check_spec
 from .yamlpos import Document, dotted, parse_file
 
@@ -183,19 +183,10 @@ def _model_at(path: tuple) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue
         info = model.model_fields.get(part)
-        model = _inner_model(info.annotation) if info else None
+        model = model_in(info.annotation) if info else None
         if model is None:
             return None
     return model
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if found := _inner_model(arg):
-            return found
-    return None
 
 
 def _show(value: Any) -> str:

@@ -44,7 +44,7 @@ from .errors import CrmdeployError, Problem, SpecError
 from .kinds import BY_NAME
 from .loader import RECORDS_NAME   # one name for the loader (which skips it) and the records
 from .plan import Action, Change, FieldDiff, Plan, plain
-from .secrets import MASK, Sensitive, placeholder, replace_secrets
+from .secrets import MASK, Sensitive, placeholder, walk
 from .spec.base import iter_refs
 from .statedir import now
 from .yamlpos import parse_file
@@ -114,7 +114,7 @@ class Records:
                     raise fail(at + ("content",), "must be a mapping of field -> value")
                 if _parse_address(str(address)) is None:
                     raise fail(at, f'"{address}" is not a step address (KIND.KEY or KIND.KEY:FIELD)')
-                content = replace_secrets(entry["content"], _as_placeholder)
+                content = walk(entry["content"], _as_placeholder)
                 records.targets.setdefault(str(target), {})[str(address)] = Record(
                     entry["digest"], str(entry["done"]), content)
         return records
@@ -144,7 +144,7 @@ class Records:
             raise CrmdeployError(f"{self.path}: cannot write the manual-step records ({exc.strerror or exc})") from None
 
 
-def _as_placeholder(_: tuple, secret: Sensitive) -> str:
+def _as_placeholder(secret: Sensitive, _: tuple | None) -> str:
     return placeholder(secret.env) if secret.env else MASK
 
 
@@ -186,7 +186,7 @@ def content_of(change: Change) -> dict[str, Any]:
     names = (change.step,) if change.step else (*kind.identity, *kind.compared_fields)
     data = {name: resource.model_dump(include={name}, exclude_none=True).get(name) for name in names}
     data = {name: value for name, value in data.items() if value is not None}
-    return replace_secrets(data, _as_placeholder)
+    return walk(data, _as_placeholder)
 
 
 def digest_of(content: Mapping[str, Any]) -> str:

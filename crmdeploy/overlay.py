@@ -15,7 +15,6 @@ the overlay changed and into the base for the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from .errors import Problem, SpecError
@@ -60,14 +59,10 @@ def key_of(kind: Kind, data: Any) -> str | None:
     """The key of a resource still as YAML data, or None when its key fields are missing."""
     if not isinstance(data, dict):
         return None
-    values = {str(k): v for k, v in data.items()}
-    if kind.scope is not None and kind.scope not in values:  # a custom field's entity defaults to "order"
-        values[kind.scope] = kind.model.model_fields[kind.scope].default
-    try:
-        key = kind.key_of(SimpleNamespace(**values))
-    except (AttributeError, TypeError):
+    try:  # a custom field's entity left out is "order", as `Kind.key_from` says
+        return kind.key_from({str(k): v for k, v in data.items()})
+    except KeyError:
         return None
-    return key if isinstance(key, str) else None
 
 
 def _apply_layer(merged: _Merged, doc: Document, *, first: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .kinds import BY_NAME, ORDER
-from .secrets import MASK, Sensitive, map_leaves
+from .secrets import MASK, Sensitive, walk
 from .spec.base import Resource
 
 FORMAT_VERSION = 2   # 2: custom fields keyed "ENTITY/CODE"; field-level manual steps
@@ -129,15 +129,13 @@ class Plan:
 
 def plain(value: Any) -> Any:
     """A value as JSON-ready data with every secret masked."""
-    return map_leaves(value, _plain_leaf)
+    return walk(value, _plain_leaf, (Sensitive, BaseModel))
 
 
-def _plain_leaf(value: Any) -> Any:
+def _plain_leaf(value: Any, _: tuple | None) -> Any:
     if isinstance(value, Sensitive):
         return MASK
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True)
-    return value
+    return value.model_dump(mode="json", exclude_none=True)
 
 
 def title(kind: str) -> str:

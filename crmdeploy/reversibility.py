@@ -15,19 +15,13 @@ from dataclasses import replace
 from .adapter import Adapter, usage_of
 from .kinds import BY_NAME
 from .plan import Action, Change, Plan
-from .secrets import Sensitive
+from .secrets import secrets_in
 
 Usage = Callable[[str, str], int | None]
 
 
 def _has_secret(value: object) -> bool:
-    if isinstance(value, Sensitive):
-        return True
-    if isinstance(value, dict):
-        return any(_has_secret(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_secret(v) for v in value)
-    return False
+    return bool(secrets_in(value))
 
 
 def _judge_create(change: Change) -> tuple[bool, list[str]]:

@@ -30,7 +30,7 @@ from .fingerprint import Fingerprint
 from .outputs import write_atomic
 from .kinds import BY_NAME
 from .plan import Action, Change, FieldDiff, Plan, plain
-from .secrets import Sensitive, placeholder, replace_secrets, resolve_placeholders
+from .secrets import Sensitive, placeholder, resolve_placeholders, secrets_in, walk
 from .spec.base import Resource
 from .spec.settings import Safety
 from .statedir import now
@@ -50,7 +50,7 @@ class SavedPlan:
     source: str
 
 
-def _placeholder_for(path: tuple, secret: Sensitive) -> str:
+def _placeholder_for(secret: Sensitive, _: tuple | None) -> str:
     if not secret.env:
         raise CrmdeployError("a secret without a ${env:NAME} reference cannot be saved in a plan file")
     return placeholder(secret.env)
@@ -59,7 +59,7 @@ def _placeholder_for(path: tuple, secret: Sensitive) -> str:
 def _change_data(change: Change) -> dict[str, Any]:
     data = change.to_data()
     if change.resource is not None:
-        data["resource"] = replace_secrets(change.resource.model_dump(exclude_none=True), _placeholder_for)
+        data["resource"] = walk(change.resource.model_dump(exclude_none=True), _placeholder_for)
     return data
 
 
@@ -242,7 +242,5 @@ def _require_secrets(path: Path, changes: tuple[Change, ...]) -> None:
 
 
 def _secrets_in(data: Any) -> list[Sensitive]:
-    found: list[Sensitive] = []
-    replace_secrets(data, lambda _, s: found.append(s))
-    return found
+    return [secret for _, secret in secrets_in(data)]
 

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import secrets as _random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -110,16 +110,51 @@ def _validate(value: Any) -> Sensitive:
     raise ValueError(PLAIN_SECRET)
 
 
-def map_leaves(value: Any, leaf: Any) -> Any:
-    """`leaf` applied to every value inside dicts, lists and tuples (which become lists).
+Leaf = Callable[[Any, tuple | None], Any]
 
-    The one walk behind every place a secret is masked, stored as a digest or sent.
+
+def walk(value: Any, leaf: Leaf, on: type | tuple[type, ...] = Sensitive, *,
+         path: tuple | None = None, fresh: bool = False) -> Any:
+    """The one walk over plain data (dicts, lists, tuples) behind every place a secret is masked,
+    stored as a digest, written as `${env:NAME}`, read back from one, or looked for.
+
+    Each node that is an `on` (a Sensitive, unless told otherwise) goes to `leaf(node, path)`:
+    what it returns takes the node's place; a node it returns as it is, is walked into when it is
+    a container. `path` (keys and list indexes from the top) is tracked when a start is given,
+    else the leaf gets None. A tuple comes back as a list. Nothing is copied where nothing changed:
+    the result is the object given when nothing in it changed (so reading 10,000 stored records
+    that hold no secret copies none); `fresh` copies every container, for a caller that changes
+    the result.
     """
+    return _walk(value, leaf, on, (dict, list, tuple, *(on if isinstance(on, tuple) else (on,))), path, fresh)
+
+
+def _walk(value: Any, leaf: Leaf, on: Any, visit: tuple[type, ...], path: tuple | None, fresh: bool) -> Any:
+    if isinstance(value, on) and (out := leaf(value, path)) is not value:
+        return out
     if isinstance(value, dict):
-        return {k: map_leaves(v, leaf) for k, v in value.items()}
+        copy = dict(value) if fresh else None
+        for key, item in value.items():
+            if isinstance(item, visit):
+                new = _walk(item, leaf, on, visit, None if path is None else (*path, key), fresh)
+                if new is not item:
+                    if copy is None:
+                        copy = dict(value)
+                    copy[key] = new
+        return value if copy is None else copy
     if isinstance(value, (list, tuple)):
-        return [map_leaves(v, leaf) for v in value]
-    return leaf(value)
+        items = [_walk(item, leaf, on, visit, None if path is None else (*path, i), fresh)
+                 if isinstance(item, visit) else item for i, item in enumerate(value)]
+        if fresh or type(value) is not list or any(a is not b for a, b in zip(items, value)):
+            return items
+    return value
+
+
+def secrets_in(value: Any) -> list[tuple[tuple, Sensitive]]:
+    """`(path, secret)` of every secret inside plain data."""
+    found: list[tuple[tuple, Sensitive]] = []
+    walk(value, lambda secret, path: found.append((path, secret)) or secret, path=())
+    return found
 
 
 def parse_env_ref(text: str) -> str | None:
@@ -150,26 +185,14 @@ def placeholder(env: str) -> str:
     return "${env:" + env + "}"
 
 
-def replace_secrets(value: Any, fn: Any, path: tuple = ()) -> Any:
-    """A copy of plain data with every `Sensitive` replaced by `fn(path, secret)`."""
-    if isinstance(value, Sensitive):
-        return fn(path, value)
-    if isinstance(value, dict):
-        return {k: replace_secrets(v, fn, path + (k,)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [replace_secrets(v, fn, path + (i,)) for i, v in enumerate(value)]
-    return value
-
-
 def resolve_placeholders(value: Any) -> Any:
     """The reverse of writing placeholders: `${env:NAME}` strings become secrets read from the environment."""
-    if isinstance(value, str) and (env := parse_env_ref(value)):
-        return Sensitive.from_env(env)
-    if isinstance(value, dict):
-        return {k: resolve_placeholders(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve_placeholders(v) for v in value]
-    return value
+    return walk(value, _from_placeholder, str)
+
+
+def _from_placeholder(text: str, _: tuple | None) -> Any:
+    env = parse_env_ref(text)
+    return Sensitive.from_env(env) if env else text
 
 
 def encodings(secret: str) -> set[str]:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .kinds import BY_NAME, KINDS
-from .secrets import Sensitive, placeholder, replace_secrets
+from .secrets import Sensitive, placeholder, walk
 from .spec.base import Resource
 from .statedir import SNAPSHOT_DIR, target_id
 
@@ -50,14 +50,14 @@ class _Namer:
     def record(self, kind: str, resource: Resource) -> dict[str, Any]:
         key = BY_NAME[kind].key_of(resource)
 
-        def name(path: tuple, secret: Sensitive) -> str:
+        def name(secret: Sensitive, path: tuple) -> str:
             spec_secret = _dig(self.desired.get((kind, key)), path)
             if isinstance(spec_secret, Sensitive) and spec_secret.env and spec_secret == secret:
                 return placeholder(spec_secret.env)
             self.own.append(_own_name(kind, key, path))
             return placeholder(self.own[-1])
 
-        return replace_secrets(resource.model_dump(exclude_none=True), name)
+        return walk(resource.model_dump(exclude_none=True), name, path=())
 
 
 def snapshot_text(live: Live, target: str, desired: Desired, taken: str) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from .errors import CrmdeployError
-from .kinds import BY_NAME, KINDS
-from .secrets import Sensitive, secret_env_name
+from .kinds import BY_NAME, KINDS, NOTE_AREAS, area_of
+from .secrets import placeholder, secret_env_name, walk
 from .spec.base import Resource
 from .spec.root import SpecBase
 
@@ -27,23 +27,27 @@ _ENV_AT_END = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}['\"]?$")
 
 
 @dataclass(frozen=True)
-class Area:
-    """One tab of the ТЗ: a file of its own when a spec is written as a folder."""
+class SpecFile:
+    """A file of its own when a spec is written as a folder (a titled part of a one-file spec):
+    the kinds of some ТЗ areas (`Kind.area`), in the order of `KINDS`."""
 
     stem: str
     title: str
-    kinds: tuple[str, ...]
+    areas: tuple[str, ...]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(name for name in (*(k.name for k in KINDS), *NOTE_AREAS) if area_of(name) in self.areas)
 
 
-AREAS: tuple[Area, ...] = (
-    Area("statuses", "Статусы", ("status_groups", "statuses", "product_statuses")),
-    Area("payment-delivery", "Оплата и доставка",
-         ("payment_types", "payment_statuses", "delivery_types", "order_types", "order_methods")),
-    Area("fields", "Поля", ("custom_dictionaries", "custom_fields")),
-    Area("access", "Доступы", ("user_groups", "access_notes")),
-    Area("users", "Пользователи", ("users",)),
-    Area("communications", "Коммуникации", ("templates", "documents", "triggers", "channels")),
-    Area("integrations", "Интеграции", ("sites", "integrations")),
+FILES: tuple[SpecFile, ...] = (
+    SpecFile("statuses", "Статусы", ("pipeline",)),
+    SpecFile("payment-delivery", "Оплата и доставка", ("payments", "orders")),
+    SpecFile("fields", "Поля", ("dictionaries", "fields")),
+    SpecFile("access", "Доступы", ("access",)),
+    SpecFile("users", "Пользователи", ("users",)),
+    SpecFile("communications", "Коммуникации", ("messages", "automation")),
+    SpecFile("integrations", "Интеграции", ("integrations",)),
 )
 
 
@@ -57,35 +61,30 @@ def resource_data(kind_name: str, resource: Resource, *, defaults: bool = False)
     secrets as `${env:NAME}`."""
     data = resource.model_dump(exclude_none=True, exclude_defaults=not defaults)
     key = BY_NAME[kind_name].key_of(resource) if kind_name in BY_NAME else ""
-    return _placeholders(data, key, ())
+    return walk(data, lambda secret, path: _EnvRef(placeholder(secret.env or env_name(key, _field(path)))), path=())
 
 
-def _placeholders(value: Any, key: str, path: tuple[str, ...]) -> Any:
-    if isinstance(value, Sensitive):
-        return _EnvRef(f"${{env:{value.env or env_name(key, path[-1] if path else 'secret')}}}")
-    if isinstance(value, dict):
-        return {k: _placeholders(v, key, path + (str(k),)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_placeholders(v, key, path) for v in value]
-    return value
+def _field(path: tuple) -> str:
+    """The field a secret is under: the last key of its path (list indexes skipped)."""
+    return next((str(p) for p in reversed(path) if not isinstance(p, int)), "secret")
 
 
 def render(spec: SpecBase, kinds: tuple[str, ...] | None = None, header: str = "") -> str:
     """One YAML document with the given kinds (all by default), a comment line per ТЗ area."""
     wanted = kinds or (*(k.name for k in KINDS), "access_notes")
     parts = [_comment(header), "version: 1\n"]
-    for area in AREAS:
-        present = [k for k in area.kinds if k in wanted and spec.resources(k)]
+    for file in FILES:
+        present = [k for k in file.kinds if k in wanted and spec.resources(k)]
         if present:
-            parts.append(f"\n# --- {area.title} " + "-" * max(3, 60 - len(area.title)) + "\n")
+            parts.append(f"\n# --- {file.title} " + "-" * max(3, 60 - len(file.title)) + "\n")
             parts += [_dump_kind(spec, k) for k in present]
     return "".join(parts)
 
 
 def render_folder(spec: SpecBase, header: str = "") -> dict[str, str]:
     """One file per ТЗ area that has resources, e.g. `statuses.yaml`."""
-    return {f"{area.stem}.yaml": render(spec, area.kinds, header)
-            for area in AREAS if any(spec.resources(k) for k in area.kinds)}
+    return {f"{file.stem}.yaml": render(spec, file.kinds, header)
+            for file in FILES if any(spec.resources(k) for k in file.kinds)}
 
 
 def outputs(spec: SpecBase, out: Path, header: str = "") -> dict[Path, str]:

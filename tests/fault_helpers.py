@@ -12,7 +12,6 @@ from typing import Any
 
 from adapters.emulator import Request
 from adapters.emulator.resources import Fail
-from adapters.mock import to_record
 from adapters.store import Store
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.spec.root import Spec
@@ -37,7 +36,7 @@ def unrelated_store() -> Store:
         kind = BY_NAME[kind_name]
         for item in items:
             resource = kind.model.model_validate(item)
-            store.put(kind_name, kind.key_of(resource), to_record(kind, resource))
+            store.put(kind_name, kind.key_of(resource), kind.record(resource))
     store.history.clear()
     return store
 
@@ -56,7 +55,7 @@ def spec_keys(spec: Spec) -> set[tuple[str, str]]:
 def assert_spec_in_store(store: Store, spec: Spec) -> None:
     """Every resource of the spec is in the store exactly as the spec has it (others may be there too)."""
     for kind in KINDS:
-        want = {kind.key_of(r): kind.model.model_validate(to_record(kind, r)) for r in spec.resources(kind.name)}
+        want = {kind.key_of(r): kind.from_record(kind.record(r)) for r in spec.resources(kind.name)}
         have = {key: kind.model.model_validate(store.get(kind.name, key)) for key in want
                 if store.has(kind.name, key)}
         assert have == want, kind.name

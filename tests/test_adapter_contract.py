@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from .conftest import SHOP
 
-from adapters.mock import MockAdapter, to_record
+from adapters.mock import MockAdapter
 from crmdeploy.adapter import Adapter, Capability
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, KINDS, ORDER
@@ -31,7 +31,7 @@ def adapter(request: pytest.FixtureRequest, start_emulator, connect) -> Iterator
 def stored(kind_name: str, resource):
     """What any CRM keeps of a resource: the spec-only fields are not sent."""
     kind = BY_NAME[kind_name]
-    return kind.model.model_validate(to_record(kind, resource))
+    return kind.from_record(kind.record(resource))
 
 
 def test_an_empty_crm_reads_empty_and_every_kind_is_writable(adapter: Adapter) -> None:

@@ -17,7 +17,7 @@ from crmdeploy.export import export_spec
 from crmdeploy.kinds import BY_NAME, KINDS
 from crmdeploy.loader import load
 from crmdeploy.run import make_plan
-from crmdeploy.specfile import AREAS, env_name
+from crmdeploy.specfile import FILES, env_name
 
 from .conftest import SECRETS, SHOP
 
@@ -60,13 +60,13 @@ def test_export_then_plan_shows_no_changes_on_mock(shop_target, runner, tmp_path
 def test_folder_has_one_file_per_area(shop_target, runner, tmp_path):
     runner.invoke(app, ["export", "--target", shop_target, "--output", str(tmp_path / "spec")])
     files = sorted(p.name for p in (tmp_path / "spec").iterdir())
-    assert files == sorted(f"{a.stem}.yaml" for a in AREAS)
+    assert files == sorted(f"{f.stem}.yaml" for f in FILES)
     statuses = yaml.safe_load((tmp_path / "spec" / "statuses.yaml").read_text(encoding="utf-8"))
     assert set(statuses) == {"version", "status_groups", "statuses", "product_statuses"}
 
 
-def test_areas_cover_every_kind_once():
-    listed = [k for area in AREAS for k in area.kinds]
+def test_the_files_cover_every_kind_once():
+    listed = [k for file in FILES for k in file.kinds]
     assert sorted(listed) == sorted([k.name for k in KINDS] + ["access_notes"])   # notes: spec-only, not a kind
 
 

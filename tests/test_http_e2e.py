@@ -13,7 +13,6 @@ from pathlib import Path
 import requests
 from .conftest import ROOT, SECRETS, SHOP
 
-from adapters.mock import to_record
 from crmdeploy.apply import Status, apply_plan
 from crmdeploy.cli import app
 from crmdeploy.kinds import KINDS
@@ -24,7 +23,7 @@ from crmdeploy.run import make_plan
 def assert_store_equals_spec(store) -> None:
     spec = load(SHOP).spec
     for kind in KINDS:
-        want = {kind.key_of(r): kind.model.model_validate(to_record(kind, r)) for r in spec.resources(kind.name)}
+        want = {kind.key_of(r): kind.from_record(kind.record(r)) for r in spec.resources(kind.name)}
         have = {key: kind.model.model_validate(record) for key, record in
                 ((kind.key_of(kind.model.model_validate(r)), r) for r in store.records(kind.name))}
         assert have == want, kind.name

@@ -218,7 +218,6 @@ def test_an_integrations_credentials_on_a_real_account_are_a_step_naming_the_var
 
 def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_everything(
         runner, real, secrets_env, tmp_path):
-    from adapters.mock import to_record
     from crmdeploy.kinds import BY_NAME
     from crmdeploy.loader import load
 
@@ -230,7 +229,7 @@ def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_ev
     for name in ("status_groups", "user_groups", "users", "integrations", "sites"):
         kind = BY_NAME[name]
         for resource in shop.resources(name):
-            real.emulator.store.put(name, kind.key_of(resource), to_record(kind, resource))
+            real.emulator.store.put(name, kind.key_of(resource), kind.record(resource))
     assert run(runner, "apply", spec, "--target", real.url, "--yes").exit_code == 0
     assert run(runner, "done", spec, "--target", real.url, "--all").exit_code == 0
     clean = run(runner, "plan", spec, "--target", real.url, "--detailed-exitcode")

@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.mock import to_record
 from adapters.store import Store
 from crmdeploy.kinds import BY_NAME, Kind
-from crmdeploy.secrets import Sensitive
+from crmdeploy.secrets import walk
 from crmdeploy.spec.base import Resource, iter_refs
 
 from .model import CUSTOM_FIELD_ENTITIES, PAGE_SIZES, Entity
@@ -50,15 +49,6 @@ def entity_id(key: str) -> int:
     return zlib.crc32(key.encode()) % 1_000_000 + 1
 
 
-def record_key(kind: str, record: dict[str, Any]) -> str:
-    """How the store keys a record, as the mock adapter does (a state file serves both): a custom
-    field by its entity and code ("ENTITY/CODE"), a user by email, everything else by code."""
-    if kind == "custom_fields":
-        found = BY_NAME[kind]
-        return found.key_of(found.model.model_construct(**{"entity": "order", **record}))
-    return str(record["email"] if kind == "users" else record["code"])
-
-
 Memo = dict[str, Any]  # lookups shared by the items of one answer, so a list stays linear
 
 
@@ -69,11 +59,7 @@ def wire(store: Store, ent: Entity, record: dict[str, Any], memo: Memo | None = 
 
 
 def _out(value: Any) -> Any:
-    if isinstance(value, Sensitive):
-        return value.digest()
-    if isinstance(value, dict):
-        return {k: _out(v) for k, v in value.items()}
-    return value
+    return walk(value, lambda secret, _: secret.digest())
 
 
 def list_items(store: Store, ent: Entity, query: dict[str, list[str]]) -> dict[str, Any]:
@@ -108,7 +94,7 @@ def one_item(store: Store, ent: Entity, params: dict[str, str]) -> dict[str, Any
 
 def path_key(ent: Entity, params: dict[str, str]) -> str:
     if ent.kind == "custom_fields":
-        return record_key(ent.kind, {"entity": entity_of(params), "code": params["code"]})
+        return BY_NAME[ent.kind].key_from({"entity": entity_of(params), "code": params["code"]})
     return params["code"]
 
 
@@ -129,7 +115,7 @@ def write(store: Store, ent: Entity, params: dict[str, str], form: dict[str, lis
         data[kind.key] = params["code"]
     if not data.get(kind.key):
         raise Fail(400, "Errors in the entity format", {ent.api_name(kind.key): BLANK})
-    key = record_key(ent.kind, data)
+    key = kind.key_from(data)
     existing = store.get(ent.kind, key)
     if creating and existing is not None:
         raise Duplicate(400, "Errors in the entity format",
@@ -155,7 +141,7 @@ def write(store: Store, ent: Entity, params: dict[str, str], form: dict[str, lis
 def store_checked(store: Store, kind: Kind, ent: Entity, key: str, data: dict[str, Any]) -> None:
     resource = validated(kind, ent, data)
     check_refs(store, kind, ent, resource)
-    store.put(ent.kind, key, to_record(kind, resource))
+    store.put(ent.kind, key, kind.record(resource))
 
 
 def from_wire(ent: Entity, value: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +168,7 @@ def entity(ent: Entity, form: dict[str, list[str]], name: str | None = None) -> 
 
 def validated(kind: Kind, ent: Entity, data: dict[str, Any]) -> Resource:
     try:
-        return kind.model.model_validate(data)
+        return kind.from_record(data)
     except ValidationError as exc:
         raise Fail(400, "Errors in the entity format", _field_errors(ent, exc)) from None
 

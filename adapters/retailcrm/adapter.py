@@ -155,7 +155,7 @@ class RetailCrmAdapter:
         if row.list:
             return list(self._listed(row, kind))
         # No list route (integration modules): read the spec's items one by one.
-        found = (self._single(row, getattr(r, kind.key), _data(kind, r)) for r in desired)
+        found = (self._single(row, getattr(r, kind.key), kind.record(r)) for r in desired)
         return [entity for entity in found if entity is not None]
 
     def _listed(self, row: Row, kind: Kind) -> Iterator[dict[str, Any]]:
@@ -219,7 +219,7 @@ class RetailCrmAdapter:
             for name in row.write_only:  # a server that never returns it: take it as the spec has it
                 if name not in data and spec is not None and getattr(spec, name) is not None:
                     data[name] = getattr(spec, name)
-            return kind.model.model_validate(data)
+            return kind.from_record(data)
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of the wrong shape
@@ -253,7 +253,7 @@ class RetailCrmAdapter:
 
     def _parts(self, kind: Kind, resource: Resource) -> tuple[Row, str, dict[str, Any]]:
         """The row, the code that goes in the path (`{key}`) and the spec-named values."""
-        return self.row(kind, [resource]), getattr(resource, kind.key), _data(kind, resource)
+        return self.row(kind, [resource]), getattr(resource, kind.key), kind.record(resource)
 
     def _post(self, row: Row, template: str, code: str, data: dict[str, Any], kind: Kind,
               recheck: Callable[[], bool] | None = None) -> None:
@@ -271,13 +271,9 @@ def _item_keys(kind: Kind, row: Row, entity: dict[str, Any]) -> list[str]:
     code = entity.get(row.api_name(kind.key))
     if not isinstance(code, str) or not code:
         return []
-    if kind.name == "custom_fields":
-        return [f"{entity.get('entity')}/{code}", code]
+    if kind.scope is not None:
+        return [kind.key_from({kind.scope: entity.get(row.api_name(kind.scope)), kind.key: code}), code]
     return [code]
-
-
-def _data(kind: Kind, resource: Resource) -> dict[str, Any]:
-    return resource.model_dump(exclude_none=True, exclude=set(kind.spec_only))
 
 
 def _noted(value: str, sent: list[str]) -> str:

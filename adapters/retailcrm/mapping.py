@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-from crmdeploy.secrets import Sensitive, map_leaves
+from crmdeploy.secrets import Sensitive, walk
 
 Convert = Callable[[Any], Any]
 
@@ -70,6 +70,10 @@ class Row:
     # (spec field, value, why): a resource with this value cannot exist here at all (manual)
     impossible: tuple[tuple[str, Any, str], ...] = ()
     read: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # an answer item → spec-named values
+    # The key's scope a write needs. Seen in official sources: reference_read, order_read,
+    # customer_read (ApiTest.php), integration_read / integration_write (ResourceGroup/Integration.php);
+    # reference_write and custom_fields_write follow the same naming.
+    scope: str | None = None
 
     def path(self, template: str, key: str, data: dict[str, Any]) -> str:
         """Fill `{key}` and `{field}` placeholders, each escaped as one path segment."""
@@ -171,11 +175,15 @@ def f(spec: str, api: str | None = None, to_api: Convert = same, from_api: Conve
     return Field(spec, api or camel(spec), to_api, from_api)
 
 
+REFERENCE_WRITE, CUSTOM_FIELDS_WRITE = "reference_write", "custom_fields_write"
+
+
 def reference(kind: str, path: str, items: str, form: str, *fields: Field, write: Write = Write.NATIVE,
               unreadable: tuple[str, ...] = ()) -> Row:
     """A `/reference/*` kind: code-keyed list, upsert by `{code}/edit`, no paging."""
     return Row(kind, form, f"reference/{path}/{{code}}/edit", fields, write=write,
-               list=f"reference/{path}", items=items, keyed=True, unreadable=unreadable)
+               list=f"reference/{path}", items=items, keyed=True, unreadable=unreadable,
+               scope=REFERENCE_WRITE if write is Write.NATIVE else None)
 
 
 CODE, NAME, ACTIVE, ORDERING, DESCRIPTION = f("code"), f("name"), f("active"), f("ordering"), f("description")
@@ -201,7 +209,7 @@ ROWS: tuple[Row, ...] = (
     # `reference/sites/{code}/edit` edits an existing site only: a new code is a 400
     # (retailcrm-api.md §2, PHP5-T testSiteEditing), so a missing site is a manual create.
     Row("sites", "site", "reference/sites/{code}/edit", SITE_FIELDS, list="reference/sites", items="sites",
-        keyed=True, creatable=False),
+        keyed=True, creatable=False, scope=REFERENCE_WRITE),
     reference("status_groups", "status-groups", "statusGroups", "statusGroup", CODE, NAME, ORDERING, ACTIVE,
               write=Write.EXTENSION),
     reference("statuses", "statuses", "statuses", "status", *STATUS_FIELDS,
@@ -225,13 +233,13 @@ ROWS: tuple[Row, ...] = (
         (CODE, NAME, f("elements")),
         list="custom-fields/dictionaries", items="customDictionaries", paged=True,
         single="custom-fields/dictionaries/{code}", item="customDictionary",
-        create="custom-fields/dictionaries/create", always=("name", "elements")),
+        create="custom-fields/dictionaries/create", always=("name", "elements"), scope=CUSTOM_FIELDS_WRITE),
     Row("custom_fields", "customField", "custom-fields/{entity}/{code}/edit", CUSTOM_FIELD_FIELDS,
         list="custom-fields", items="customFields", paged=True,
         single="custom-fields/{entity}/{code}", item="customField",
         create="custom-fields/{entity}/create", always=("name", "type"),
         unreadable=("required_at",), read=custom_field_values,  # no such field in the v5 model
-        impossible=(("type", "file", FILE_NOTE),)),
+        impossible=(("type", "file", FILE_NOTE),), scope=CUSTOM_FIELDS_WRITE),
     Row("user_groups", "group", "user-groups/{code}/edit", USER_GROUP_FIELDS,
         write=Write.EXTENSION, list="user-groups", items="groups", paged=True,
         unreadable=("permissions",)),  # the v5 Group has no permissions
@@ -267,15 +275,15 @@ EXTENSION_ROWS: dict[str, Row] = {
                          list="crmdeploy/custom-fields", items="customFields", paged=True, ext_list=True,
                          single="custom-fields/{entity}/{code}", item="customField",
                          create="crmdeploy/custom-fields/{entity}/create", always=("name", "type"),
-                         read=custom_field_values),
+                         read=custom_field_values, scope=CUSTOM_FIELDS_WRITE),
     "user_groups": Row("user_groups", "group", "user-groups/{code}/edit", (*USER_GROUP_FIELDS, f("permissions")),
                        write=Write.EXTENSION, list="crmdeploy/user-groups", items="groups", paged=True,
                        ext_list=True),
     "statuses": Row("statuses", "status", "crmdeploy/statuses/{code}/edit", (*STATUS_FIELDS, f("transitions")),
                     write=Write.EXTENSION, list="crmdeploy/statuses", items="statuses", keyed=True, ext_list=True,
-                    only_for=("transitions",)),
+                    only_for=("transitions",), scope=REFERENCE_WRITE),
     "sites": Row("sites", "site", "reference/sites/{code}/edit", SITE_FIELDS, list="reference/sites",
-                 items="sites", keyed=True, create="crmdeploy/sites/create"),
+                 items="sites", keyed=True, create="crmdeploy/sites/create", scope=REFERENCE_WRITE),
     "integrations": Row("integrations", "integration", "crmdeploy/integrations/{code}/edit", INTEGRATION_FIELDS,
                         write=Write.EXTENSION, list="crmdeploy/integrations", items="integrations",
                         ext_list=True, partial=False, write_only=("credentials",)),
@@ -298,4 +306,4 @@ def from_api(row: Row, entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secrets(value: Any, secret: Callable[[Sensitive], str]) -> Any:
-    return map_leaves(value, lambda v: secret(v) if isinstance(v, Sensitive) else v)
+    return walk(value, lambda v, _: secret(v))

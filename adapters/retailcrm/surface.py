@@ -21,15 +21,6 @@ from .mapping import BY_KIND, Row, Write
 
 CREDENTIALS = "/api/credentials"
 
-# The scope a write needs, per kind. Seen in official sources: reference_read, order_read,
-# customer_read (ApiTest.php), integration_read / integration_write (ResourceGroup/Integration.php);
-# reference_write and custom_fields_write follow the same naming.
-WRITE_SCOPES: dict[str, str] = {
-    **{kind: "reference_write" for kind in ("statuses", "product_statuses", "payment_types", "payment_statuses",
-                                             "delivery_types", "order_types", "order_methods", "sites")},
-    "custom_dictionaries": "custom_fields_write", "custom_fields": "custom_fields_write",
-}
-
 
 def _shape(route: str) -> str:
     """`/api/custom-fields/{entity}/{code}/edit` and `…/{e}/{c}/edit` are one route."""
@@ -59,11 +50,11 @@ class Surface:
             wanted = [r for r in (row.create, row.edit) if r]
             if self.methods is not None:
                 lacking = [r for r in wanted if _shape("/api/" + r) not in self.methods]
-                if lacking and row.kind in WRITE_SCOPES:
-                    scopes.add(WRITE_SCOPES[row.kind])
+                if lacking and row.scope:
+                    scopes.add(row.scope)
                 routes.update("/api/" + r for r in lacking)
-            elif self.scopes is not None and row.kind in WRITE_SCOPES and WRITE_SCOPES[row.kind] not in self.scopes:
-                scopes.add(WRITE_SCOPES[row.kind])
+            elif self.scopes is not None and row.scope and row.scope not in self.scopes:
+                scopes.add(row.scope)
         return sorted(scopes), sorted(routes)
 
 

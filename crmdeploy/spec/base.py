@@ -133,28 +133,41 @@ def _ref_fields(model_cls: type[BaseModel]) -> tuple[tuple[str, Ref | None], ...
     fields = []
     for name, info in model_cls.model_fields.items():
         target = next((m for m in info.metadata if isinstance(m, Ref)), None)
-        target = target or _list_item_ref(info.annotation)
-        if target or _holds_model(info.annotation):
+        # `code_set` puts Ref on the list; `list[ref(...)]` puts it on the item type.
+        target = target or next((p for p in annotation_parts(info.annotation) if isinstance(p, Ref)), None)
+        if target or model_in(info.annotation):
             fields.append((name, target))
     return tuple(fields)
 
 
-def _holds_model(annotation: Any) -> bool:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_holds_model(arg) for arg in getattr(annotation, "__args__", ()) or ())
-
-
-def _list_item_ref(annotation: Any) -> Ref | None:
-    # `code_set` puts Ref on the list; `list[ref(...)]` puts it on the item type.
+def annotation_parts(annotation: Any) -> Iterator[Any]:
+    """The one walk over a type annotation: the annotation itself, then depth first its
+    `Annotated` metadata and its type arguments. `list[Annotated[str, Ref("x")]] | None` gives the
+    union, the list, the Annotated str, Ref("x"), str and NoneType."""
+    yield annotation
+    yield from getattr(annotation, "__metadata__", ()) or ()
     for arg in getattr(annotation, "__args__", ()) or ():
-        for meta in getattr(arg, "__metadata__", ()) or ():
-            if isinstance(meta, Ref):
-                return meta
-        found = _list_item_ref(arg)
-        if found:
-            return found
-    return None
+        yield from annotation_parts(arg)
+
+
+def _is_model(part: Any) -> bool:
+    return isinstance(part, type) and issubclass(part, BaseModel)
+
+
+def holds(model_cls: type[BaseModel], kind: type) -> bool:
+    """Whether any field of a model, nested models included, can hold a `kind` (e.g. a secret)."""
+    for info in model_cls.model_fields.values():
+        for part in annotation_parts(info.annotation):
+            if isinstance(part, type) and issubclass(part, kind):
+                return True
+            if _is_model(part) and part is not model_cls and holds(part, kind):
+                return True
+    return False
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The first model class an annotation holds (`list[Element] | None` → Element), or None."""
+    return next((p for p in annotation_parts(annotation) if _is_model(p)), None)
 
 
 def _refs_in(value: Any, target: Ref | None, loc: tuple) -> Iterator[tuple[tuple, str, str]]:
@@ -172,14 +185,9 @@ def referenced_kinds(model_cls: type[BaseModel]) -> set[str]:
     found: set[str] = set()
     for info in model_cls.model_fields.values():
         found.update(k for m in info.metadata if isinstance(m, Ref) for k in m.kinds)
-        found.update(_kinds_in_annotation(info.annotation))
-    return found
-
-
-def _kinds_in_annotation(annotation: Any) -> set[str]:
-    found = {k for m in getattr(annotation, "__metadata__", ()) or () if isinstance(m, Ref) for k in m.kinds}
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return found | referenced_kinds(annotation)
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found |= _kinds_in_annotation(arg)
+        for part in annotation_parts(info.annotation):
+            if isinstance(part, Ref):
+                found.update(part.kinds)
+            elif _is_model(part):
+                found |= referenced_kinds(part)
     return found

@@ -19,17 +19,18 @@ from ..kinds import BY_NAME
 from . import words as _words
 from .grammar import Names
 from .grid import Found, filled
+from .layout import tab_of
 from .words import Enum, enum_labels, enum_value, integer, money, norm, translit, unique, yes_no
 
-TITLES = {  # a resource in words, the tab where it is declared, the ending of «не найден…»
-    "status_groups": ("группа статусов", "Статусы", "а"), "statuses": ("статус заказа", "Статусы", ""),
-    "payment_statuses": ("статус оплаты", "Статусы", ""), "payment_types": ("тип оплаты", "Статусы", ""),
-    "delivery_types": ("тип доставки", "Статусы", ""), "product_statuses": ("статус товара", "Статусы", ""),
-    "order_types": ("тип заказа", "Заказы", ""), "order_methods": ("способ оформления", "Заказы", ""),
-    "custom_dictionaries": ("справочник", "Справочники", ""), "custom_fields": ("поле", "Поля", "о"),
-    "user_groups": ("группа пользователей", "Доступы", "а"), "users": ("пользователь", "Пользователи", ""),
-    "templates": ("шаблон", "Коммуникации", ""), "triggers": ("триггер", "Статусы", ""),
-    "integrations": ("интеграция", "Интеграции", "а"),
+TITLES = {  # a resource in words, the ending of «не найден…» (the tab it is on: its area's, `tab_of`)
+    "status_groups": ("группа статусов", "а"), "statuses": ("статус заказа", ""),
+    "payment_statuses": ("статус оплаты", ""), "payment_types": ("тип оплаты", ""),
+    "delivery_types": ("тип доставки", ""), "product_statuses": ("статус товара", ""),
+    "order_types": ("тип заказа", ""), "order_methods": ("способ оформления", ""),
+    "custom_dictionaries": ("справочник", ""), "custom_fields": ("поле", "о"),
+    "user_groups": ("группа пользователей", "а"), "users": ("пользователь", ""),
+    "templates": ("шаблон", ""), "triggers": ("триггер", ""),
+    "integrations": ("интеграция", "а"),
 }
 
 
@@ -175,7 +176,7 @@ class Book:
         key = self.names.resolve(ref.kind, text_)
         if key is not None:
             return key
-        what, tab, ending = TITLES[ref.kind]
+        (what, ending), tab = TITLES[ref.kind], tab_of(ref.kind).title
         known = self.names.known(ref.kind)
         if norm(text_) in self.names.by_name.get(ref.kind, {}):
             message = f"«{text_}» — так называются несколько ({what}): напишите код"

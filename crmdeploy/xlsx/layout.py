@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..kinds import area_of
 from .words import AREAS, norm
 
 YESNO = "yesno"
@@ -67,9 +68,13 @@ class Table:
 class Tab:
     title: str
     names: tuple[str, ...]     # other names the tab may have
-    tables: tuple[Table, ...]
+    areas: tuple[str, ...]     # the ТЗ areas it shows (`Kind.area`): its tables are theirs, in TABLES order
     heading: str               # the merged title row export writes
     help: str                  # the note row under it
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(t for t in TABLES if area_of(t.kind) in self.areas)
 
 
 # --- columns used by many tables ------------------------------------------------------------------------
@@ -279,21 +284,47 @@ SITES = Table("sites", "Магазины", ("магазины", "сайты"), (
     Col("phones", "Телефоны", ("телефон",), 16), Col("address", "Адрес", ("адрес магазина",), 24),
     DEF_CRM, COMMENT, CODE, ORDER))
 
+# Column key → (spec field, how the cell reads: text, bool, int, money, yaml, ref:KIND, refs:KIND) for the
+# tables that are plain lists of named things: read by tabs.read_simple, written by rows.simple.
+COMMON = {"name": ("name", "text"), "comment": ("comment", "text"), "ordering": ("ordering", "int"),
+          "active": ("active", "bool"), "default_for_crm": ("default_for_crm", "bool"),
+          "default_for_api": ("default_for_api", "bool"), "description": ("description", "text")}
+SIMPLE: dict[str, dict[str, tuple[str, str]]] = {
+    "payment_statuses": {"cms": ("cms_status", "text"), "payment_complete": ("payment_complete", "bool"),
+                         "payment_types": ("payment_types", "refs:payment_types")},
+    "payment_types": {"cms": ("cms_type", "text")},
+    "delivery_types": {"cms": ("cms_type", "text"), "default_cost": ("default_cost", "money"),
+                       "default_net_cost": ("default_net_cost", "money"),
+                       "payment_types": ("payment_types", "refs:payment_types")},
+    "product_statuses": {"cms": ("cms_status", "text"), "order_status": ("order_status", "ref:statuses"),
+                         "cancel_status": ("cancel_status", "bool")},
+    "order_types": {}, "order_methods": {},
+    "documents": {"entity": ("entity", "text"), "template": ("template", "text")},
+    "channels": {"kind": ("kind", "text"), "routing": ("routing", "yaml"), "fills": ("fills", "yaml")},
+    "sites": {"url": ("url", "text"), "cms": ("cms", "text"), "currency": ("currency", "text"),
+              "phones": ("phones", "text"), "address": ("address", "text")},
+}
+
+# Every table, in the order a tab shows its tables; which tab is the kind's area's (Tab.areas).
+TABLES: tuple[Table, ...] = (ACCESS, RIGHTS, STATUSES, PAYMENT_STATUSES, PAYMENT_TYPES, DELIVERY, PRODUCT_STATUSES,
+                             USERS, TEMPLATES, DOCUMENTS, CHANNELS, SITES, INTEGRATIONS, ORDER_TYPES, ORDER_METHODS,
+                             FIELDS, DICTIONARIES, TRIGGERS)
+
 TABS: tuple[Tab, ...] = (
-    Tab("Доступы", ("доступ", "права"), (ACCESS, RIGHTS), "Доступы",
+    Tab("Доступы", ("доступ", "права"), ("access",), "Доступы",
         "Логины к системам (пароли в спецификацию не попадают) и права групп пользователей."),
-    Tab("Статусы", ("статусы заказов",), (STATUSES, PAYMENT_STATUSES, PAYMENT_TYPES, DELIVERY, PRODUCT_STATUSES),
-        "Статусы", "Группы статусов — строки-заголовки. Ниже — статусы оплат, типы оплат, типы доставок и "
+    Tab("Статусы", ("статусы заказов",), ("pipeline", "payments"), "Статусы",
+        "Группы статусов — строки-заголовки. Ниже — статусы оплат, типы оплат, типы доставок и "
         "статусы товаров. Код можно не заполнять."),
-    Tab("Пользователи", ("сотрудники",), (USERS,), "Пользователи", "Один сотрудник — одна строка."),
-    Tab("Коммуникации", ("сообщения", "шаблоны"), (TEMPLATES, DOCUMENTS, CHANNELS), "Коммуникации",
+    Tab("Пользователи", ("сотрудники",), ("users",), "Пользователи", "Один сотрудник — одна строка."),
+    Tab("Коммуникации", ("сообщения", "шаблоны"), ("messages",), "Коммуникации",
         "Одно сообщение — одна строка. Статус связывает сообщение с триггером, который его отправляет."),
-    Tab("Интеграции", ("сервисы",), (SITES, INTEGRATIONS), "Интеграции",
+    Tab("Интеграции", ("сервисы",), ("integrations",), "Интеграции",
         "Пароли и ключи в спецификацию не попадают: импорт заменит их на переменные окружения."),
-    Tab("Заказы", ("типы заказов",), (ORDER_TYPES, ORDER_METHODS), "Типы заказов и способы оформления", ""),
-    Tab("Поля", ("пользовательские поля", "доп поля"), (FIELDS,), "Пользовательские поля", ""),
-    Tab("Справочники", ("справочник",), (DICTIONARIES,), "Справочники", "Одно значение — одна строка."),
-    Tab("Триггеры", ("триггеры подробно",), (TRIGGERS,), "Триггеры с условиями",
+    Tab("Заказы", ("типы заказов",), ("orders",), "Типы заказов и способы оформления", ""),
+    Tab("Поля", ("пользовательские поля", "доп поля"), ("fields",), "Пользовательские поля", ""),
+    Tab("Справочники", ("справочник",), ("dictionaries",), "Справочники", "Одно значение — одна строка."),
+    Tab("Триггеры", ("триггеры подробно",), ("automation",), "Триггеры с условиями",
         "Триггеры, которые не уместились в столбец Триггер вкладки Статусы: с условиями сверх статуса, "
         "с другим событием, выключенные."),
 )
@@ -303,3 +334,8 @@ LISTS_TAB = "Списки"   # the hidden tab the dropdowns draw names from
 def tab_named(name: str) -> Tab | None:
     word = norm(name)
     return next((t for t in TABS if word == norm(t.title) or word in map(norm, t.names)), None)
+
+
+def tab_of(kind: str) -> Tab:
+    """The tab a kind is on: the one showing its ТЗ area."""
+    return next(t for t in TABS if area_of(kind) in t.areas)

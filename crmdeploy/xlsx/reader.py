@@ -20,8 +20,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import Problem, SpecError
+from ..kinds import BY_NAME, KINDS
 from ..loader import validate_document
-from ..secrets import Sensitive
+from ..secrets import secrets_in
 from ..spec.root import SpecBase
 from ..yamlpos import Document, dotted
 from .book import Book, CellLocation, Rec, text
@@ -33,9 +34,7 @@ from .triggers import build_triggers
 from .words import translit, unique
 
 log = logging.getLogger(__name__)
-ORDER = ("status_groups", "statuses", "product_statuses", "payment_types", "payment_statuses", "delivery_types",
-         "order_types", "order_methods", "custom_dictionaries", "custom_fields", "user_groups", "users",
-         "templates", "documents", "triggers", "channels", "sites", "integrations")
+ORDER = tuple(kind.name for kind in KINDS)
 
 
 
@@ -104,7 +103,6 @@ def _read_tab(book: Book, tab: Any, ws: Any) -> None:
 
 
 def _fields_of(kind: str) -> set[str]:
-    from ..kinds import BY_NAME
     return set(BY_NAME[kind].model.model_fields) if kind in BY_NAME else {"comment"}
 
 
@@ -134,8 +132,7 @@ def _finish(book: Book) -> None:
 
 def _key(kind: str, data: dict) -> str:
     """The key the spec gives this record (a custom field's may be "entity/code"), as `Kind.key_of` says."""
-    from ..kinds import BY_NAME
-    return BY_NAME[kind].key_of(BY_NAME[kind].model.model_construct(**data))
+    return BY_NAME[kind].key_from(data)
 
 
 def _document(book: Book) -> Document:
@@ -158,15 +155,7 @@ def _locate(document: Document, prefix: tuple, rec: Rec) -> None:
     for path, where in rec.where.items():
         if where is not None:
             document.positions[prefix + path] = where
-    _collect_secrets(document, prefix, rec.data)
-
-
-def _collect_secrets(document: Document, path: tuple, value: Any) -> None:
-    if isinstance(value, Sensitive) and value.env:
-        document.secrets.append((path, value.env))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _collect_secrets(document, path + (k,), v)
+    document.secrets += [(prefix + path, secret.env) for path, secret in secrets_in(rec.data) if secret.env]
 
 
 def _headers(book: Book) -> dict[str, str]:

@@ -10,28 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..kinds import BY_NAME
+from pydantic import BaseModel
+
+from ..kinds import KINDS
 from ..spec.comms import Action, Trigger
 from ..spec.root import SpecBase
 from ..specfile import cell_yaml, resource_data
 from .grammar import Names, format_actions, format_trigger, parse_trigger
-from .layout import Table
+from .layout import SIMPLE, Table
 from .words import (ACTIONS, AREAS, CHANNEL, DISPLAY_AREA, ENTITY, EVENT, FIELD_TYPE, INTEGRATION_KIND, NO, VIEW_MODE,
                     YES, enum_label, rights_words)
 
 Rows = list[dict[str, Any]]
-NAMED_KINDS = ("status_groups", "statuses", "payment_statuses", "payment_types", "delivery_types",
-               "product_statuses", "order_types", "order_methods", "custom_dictionaries", "custom_fields",
-               "user_groups", "templates", "documents")
 
 
 def names_of(spec: SpecBase) -> Names:
+    """Every resource by the name the workbook shows (a user by email), as the reader takes them back."""
     names = Names()
-    for kind in NAMED_KINDS:
-        for resource in spec.resources(kind):
-            names.add(kind, BY_NAME[kind].key_of(resource), resource.name)
-    for user in spec.users:
-        names.add("users", user.email, user.email)
+    for kind in KINDS:
+        for resource in spec.resources(kind.name):
+            names.add(kind.name, kind.key_of(resource), getattr(resource, "name", None))
     for template in spec.templates:
         names.channel[template.code] = template.channel
     names.placed = _place_triggers(spec, names)   # type: ignore[attr-defined]
@@ -111,10 +109,25 @@ def _reads_back(line: str, trigger: Trigger, status: str, status_name: str, defa
         return False
 
 
-def simple(fields: dict[str, Callable[[Any, Names], Any]]) -> Callable[[SpecBase, Names, Table], Rows]:
-    def rows(spec: SpecBase, names: Names, table: Table) -> Rows:
-        return [{**_common(r), **{k: f(r, names) for k, f in fields.items()}} for r in spec.resources(table.kind)]
-    return rows
+def simple(spec: SpecBase, names: Names, table: Table) -> Rows:
+    """A plain list of named things: its cells as `layout.SIMPLE` says the reader takes them back."""
+    cells = SIMPLE[table.kind]
+    return [{**_common(r), **{key: _cell(how, getattr(r, name), names) for key, (name, how) in cells.items()}}
+            for r in spec.resources(table.kind)]
+
+
+def _cell(how: str, value: Any, names: Names) -> Any:
+    if value is None:
+        return None
+    if how == "bool":
+        return yn(value)
+    if how.startswith("refs:"):
+        return listed(names, how.removeprefix("refs:"), value)
+    if how.startswith("ref:"):
+        return names.show(how.removeprefix("ref:"), value)
+    if how == "yaml":
+        return cell_yaml(value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value) if value else None
+    return value
 
 
 # --- Доступы ------------------------------------------------------------------------------------------------
@@ -239,22 +252,7 @@ ROWS: dict[str, Callable[[SpecBase, Names, Table], Rows]] = {
     "statuses": statuses, "access_notes": access_notes, "user_groups": rights, "users": users,
     "templates": templates, "integrations": integrations, "custom_fields": fields,
     "custom_dictionaries": dictionaries, "triggers": triggers,
-    "payment_statuses": simple({"cms": lambda r, n: r.cms_status, "payment_complete": lambda r, n: yn(r.payment_complete),
-                                "payment_types": lambda r, n: listed(n, "payment_types", r.payment_types)}),
-    "payment_types": simple({"cms": lambda r, n: r.cms_type}),
-    "delivery_types": simple({"cms": lambda r, n: r.cms_type, "default_cost": lambda r, n: r.default_cost,
-                              "default_net_cost": lambda r, n: r.default_net_cost,
-                              "payment_types": lambda r, n: listed(n, "payment_types", r.payment_types)}),
-    "product_statuses": simple({"cms": lambda r, n: r.cms_status, "cancel_status": lambda r, n: yn(r.cancel_status),
-                                "order_status": lambda r, n: n.show("statuses", r.order_status)
-                                if r.order_status else None}),
-    "order_types": simple({}), "order_methods": simple({}),
-    "documents": simple({"entity": lambda r, n: r.entity, "template": lambda r, n: r.template}),
-    "channels": simple({"kind": lambda r, n: r.kind,
-                        "routing": lambda r, n: cell_yaml(r.routing.model_dump(exclude_none=True)) if r.routing else None,
-                        "fills": lambda r, n: cell_yaml(r.fills) if r.fills else None}),
-    "sites": simple({"url": lambda r, n: r.url, "cms": lambda r, n: r.cms, "currency": lambda r, n: r.currency,
-                     "phones": lambda r, n: r.phones, "address": lambda r, n: r.address}),
+    **{kind: simple for kind in SIMPLE},
 }
 
 

@@ -9,27 +9,9 @@ from typing import Any
 from .book import Book, Rec, Ref, base_code, code_cell, read_cells, skip_row, text
 from .people import read_access, read_integrations, read_rights, read_users
 from .grid import Found, filled
+from .layout import COMMON, SIMPLE
 from .words import KNOWN_SERVICES, integer, norm, standard_group, translit
 
-# col key → (spec field, converter) for the tables that are plain lists of named things
-COMMON = {"name": ("name", "text"), "comment": ("comment", "text"), "ordering": ("ordering", "int"),
-          "active": ("active", "bool"), "default_for_crm": ("default_for_crm", "bool"),
-          "default_for_api": ("default_for_api", "bool"), "description": ("description", "text")}
-SIMPLE: dict[str, dict[str, tuple[str, str]]] = {
-    "payment_statuses": {"cms": ("cms_status", "text"), "payment_complete": ("payment_complete", "bool"),
-                         "payment_types": ("payment_types", "refs:payment_types")},
-    "payment_types": {"cms": ("cms_type", "text")},
-    "delivery_types": {"cms": ("cms_type", "text"), "default_cost": ("default_cost", "money"),
-                       "default_net_cost": ("default_net_cost", "money"),
-                       "payment_types": ("payment_types", "refs:payment_types")},
-    "product_statuses": {"cms": ("cms_status", "text"), "order_status": ("order_status", "ref:statuses"),
-                         "cancel_status": ("cancel_status", "bool")},
-    "order_types": {}, "order_methods": {},
-    "documents": {"entity": ("entity", "text"), "template": ("template", "text")},
-    "channels": {"kind": ("kind", "text"), "routing": ("routing", "yaml"), "fills": ("fills", "yaml")},
-    "sites": {"url": ("url", "text"), "cms": ("cms", "text"), "currency": ("currency", "text"),
-              "phones": ("phones", "text"), "address": ("address", "text")},
-}
 HAS_ORDERING = {"statuses", "status_groups", "payment_statuses", "product_statuses", "order_types", "custom_fields"}
 PLACEHOLDERS = {"номер": "{{ order.number }}", "номер заказа": "{{ order.number }}",
                 "имя": "{{ customer.first_name }}", "имя клиента": "{{ customer.first_name }}",
