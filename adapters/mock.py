@@ -33,8 +33,7 @@ class MockAdapter:
 
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         """Everything, always writable: the mock supports every kind and field (no manual fields)."""
-        from_record = kind.from_record
-        return Live([from_record(r) for r in self.store.view(kind.name, kind.holds_secrets)], Capability.WRITE)
+        return Live(kind.from_records(self.store.view(kind.name, kind.holds_secrets)), Capability.WRITE)
 
     def create(self, kind: Kind, resource: Resource) -> None:
         key = kind.key_of(resource)

@@ -89,6 +89,13 @@ class Kind:
         """A stored record (or any spec-named values) back into a resource, validated."""
         return self.model.model_validate(record)
 
+    def from_records(self, records: list[Mapping[str, Any]]) -> list[Resource]:
+        """Many records at once, each validated as `from_record` does, by the spec's validator:
+        a plan has built that one already, and each kind's model would build its own on first use."""
+        from .spec.root import Spec
+
+        return Spec.model_validate({self.name: records}).resources(self.name)
+
     @property
     def identity(self) -> tuple[str, ...]:
         """The fields that make up the key, in key order."""
@@ -96,7 +103,9 @@ class Kind:
 
     def key_of(self, resource: Resource) -> str:
         """The resource's key: its code (users: email), or "ENTITY/CODE" for a scoped kind."""
-        return self.key_from({name: getattr(resource, name) for name in self.identity})
+        if self.scope is None:   # `key_from` of the identity fields, without building them (it runs per resource)
+            return str(getattr(resource, self.key))
+        return f"{getattr(resource, self.scope)}/{getattr(resource, self.key)}"
 
     def key_from(self, values: Mapping[str, Any]) -> str:
         """The key of a record, or of any spec-named values holding the identity fields; a scope
