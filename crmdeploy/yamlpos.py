@@ -85,10 +85,12 @@ def parse_file(text: bytes, filename: str) -> Document:
         mark = yaml.Mark(filename, exc.start, line, column, None, None)
         raise fail(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset {exc.start}); "
                    "save the file as UTF-8", mark) from None
-    if "&" not in source and "<<" not in source and not _may_be_deep(source):
+    if "&" not in source and "<<" not in source:
         # No anchor (so no alias), no merge key: build straight from the parser's events, never
         # holding the whole node graph (half the memory of a large spec, and faster). Anything
-        # unusual, an error included, is left to the node builder below, which words it.
+        # unusual, an error included, is left to the node builder below, which words it. Deep
+        # nesting is safe here (libyaml's parser keeps its own stacks; only the composer
+        # below recurses), and the builder stops at MAX_DEPTH: no need to scan for it first.
         try:
             return _stream(source, filename)
         except (_Unusual, yaml.YAMLError, SpecError, RecursionError):
