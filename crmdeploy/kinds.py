@@ -89,13 +89,6 @@ class Kind:
         """A stored record (or any spec-named values) back into a resource, validated."""
         return self.model.model_validate(record)
 
-    def from_records(self, records: list[Mapping[str, Any]]) -> list[Resource]:
-        """Many records at once, each validated as `from_record` does, by the spec's validator:
-        a plan has built that one already, and each kind's model would build its own on first use."""
-        from .spec.root import Spec
-
-        return Spec.model_validate({self.name: records}).resources(self.name)
-
     @property
     def identity(self) -> tuple[str, ...]:
         """The fields that make up the key, in key order."""
