@@ -115,10 +115,6 @@ class Project:
         return [self.target(n) for n in dict.fromkeys(names)]
 
 
-def is_url(text: str) -> bool:
-    return "://" in text
-
-
 def find(given: str | os.PathLike[str] | None = None) -> Path | None:
     """`--project FILE` (or CRMDEPLOY_PROJECT), else ./crmdeploy.yaml when it exists."""
     chosen = given or os.environ.get(PROJECT_ENV) or None

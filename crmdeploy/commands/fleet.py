@@ -71,7 +71,7 @@ def single(spec: Path | None, target: str | None, project_file: Path | None, var
     """The target `-t` names (a URL, or a project target) and the spec loaded for it (None when
     SPEC is a saved plan)."""
     from ..loader import load
-    from ..project import is_url
+    from ..registry import is_url
     from ..variables import parse_assignments
 
     values = parse_assignments(var or ())
