@@ -273,32 +273,29 @@ def _events(next_event: Any, filename: str, doc: Document) -> Document:
                     if construct is None:
                         raise _Unusual("tag")
                     value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text, mark, event.end_mark, event.style))
-            if frame is None:
-                path: Path = ()
-                positions[path] = (filename, mark.line, mark.column)
-            elif frame[2] is _NO_KEY:   # a mapping's key
+            pending = frame[2] if frame is not None else _ROOT
+            if pending is _NO_KEY:   # a mapping's key
                 if value is None or tag in SPECIAL_KEYS or value in frame[0]:
                     raise _Unusual("key")
                 frame[2] = value
                 positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
                 continue
-            elif frame[2] is _SEQUENCE:
-                path = frame[1] + (len(frame[0]),)
-                positions[path] = (filename, mark.line, mark.column)
-            else:
-                path = frame[1] + (frame[2],)   # located at its key already
             if value.__class__ is str and "${" in value:
+                path: Path = () if pending is _ROOT else frame[1] + (
+                    len(frame[0]) if pending is _SEQUENCE else pending,)
                 if env := parse_env_ref(value):
                     secrets.append((path, env))
                     value = Sensitive.from_env(env)
                 elif VAR_MARK in value:
                     variables.append(path)
-            if frame is None:
-                doc.data = value
-            elif frame[2] is _SEQUENCE:
+            if pending is _SEQUENCE:
+                positions[frame[1] + (len(frame[0]),)] = (filename, mark.line, mark.column)
                 frame[0].append(value)
-            else:
-                frame[0][frame[2]] = value
+            elif pending is _ROOT:
+                positions[()] = (filename, mark.line, mark.column)
+                doc.data = value
+            else:   # a mapping's value: located at its key already
+                frame[0][pending] = value
                 frame[2] = _NO_KEY
         elif kind is _MAPPING or kind is _SEQ:
             if event.anchor is not None:
@@ -342,6 +339,7 @@ def _events(next_event: Any, filename: str, doc: Document) -> Document:
 
 _NO_KEY = object()      # a mapping frame waiting for its next key
 _SEQUENCE = object()    # a sequence frame
+_ROOT = object()        # no frame: the document's own value
 
 
 class _Builder:
