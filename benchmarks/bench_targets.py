@@ -74,13 +74,17 @@ def env_for(folder: Path) -> dict[str, str]:
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Like `run`, reaping the process with wait4 so its own peak RSS is known."""
+    """Like `run`, reaping the process with wait4 so its own peak RSS is known. Its stderr goes to
+    a file, not a pipe: `validate` of 100k resources writes more lint warnings than a pipe holds,
+    and a child blocked on a full stderr pipe while stdout is being read never ends."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors)
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, cmd))} exited {proc.returncode}: {err.decode()[-600:]}")
