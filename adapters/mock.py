@@ -15,6 +15,7 @@ from crmdeploy.adapter import Capability, Live
 from crmdeploy.errors import AdapterError
 from crmdeploy.kinds import BY_NAME, Kind
 from crmdeploy.spec.base import Resource, iter_refs
+from crmdeploy.spec.root import from_records
 
 from .store import Store
 
@@ -33,8 +34,7 @@ class MockAdapter:
 
     def fetch(self, kind: Kind, desired: Sequence[Resource] = ()) -> Live:
         """Everything, always writable: the mock supports every kind and field (no manual fields)."""
-        from_record = kind.from_record
-        return Live([from_record(r) for r in self.store.view(kind.name, kind.holds_secrets)], Capability.WRITE)
+        return Live(from_records(kind.name, self.store.view(kind.name, kind.holds_secrets)), Capability.WRITE)
 
     def create(self, kind: Kind, resource: Resource) -> None:
         key = kind.key_of(resource)

@@ -2,34 +2,123 @@
 
 Each command lives in its own module there (shared options and the one error boundary in
 `commands/_common.py`); this module only builds the app, its global options and the exit-code
-rules. Heavy modules are imported inside the commands, so `crmdeploy --help` starts fast.
+rules. Heavy modules are imported inside the commands, so `crmdeploy --help` starts fast, and a
+command's options are built only when that command runs (`COMMANDS`): typer reads every
+parameter's type hints to build them, a cost each run would otherwise pay for all twelve.
 """
 
 from __future__ import annotations
 
 import gc
-import logging
+import importlib
+import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .commands import apply, cms_mapping, compare, done, export, graph, mock_server, plan, schema, validate, xlsx
 from . import quickexit
 from .commands._common import Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
+
+# Every command: its name -> (module of crmdeploy.commands, the function or sub-app there), in the
+# order `crmdeploy --help` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "validate"),
+    "plan": ("plan", "plan"),
+    "apply": ("apply", "apply"),
+    "done": ("done", "done"),
+    "compare": ("compare", "compare"),
+    "export": ("export", "export"),
+    "schema": ("schema", "schema"),
+    "graph": ("graph", "graph"),
+    "cms-mapping": ("cms_mapping", "cms_mapping"),
+    "mock-server": ("mock_server", "mock_server"),
+    "xlsx": ("xlsx", "app"),
+}
 
 # click's UsageError (typer vendors click in newer releases, so it is found through a public class).
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
+def _target(name: str) -> Any:
+    """The function (or the sub-app) of command `name`: its module is imported here."""
+    module, attribute = COMMANDS[name]
+    return getattr(importlib.import_module(f"{__package__}.commands.{module}"), attribute)
+
+
+def _build(name: str) -> Any:
+    """The click command of `name`, made by typer exactly as registering it on `app` would make it."""
+    target = _target(name)
+    one = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_show_locals=False)
+    if isinstance(target, typer.Typer):   # a group of its own (`xlsx`)
+        one.add_typer(target, name=name)
+        return typer.main.get_command(one).commands[name]
+    one.command(name)(target)
+    return typer.main.get_command(one)
+
+
+def _short_help(name: str) -> str | None:
+    """What the command's help says first, without building its options."""
+    target = _target(name)
+    return target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+
+
+class LazyCommands(MutableMapping):
+    """The group's `commands`: every name known at once, each command built on first use."""
+
+    def __init__(self, build: Callable[[str], Any]):
+        self._build = build
+        self._built: dict[str, Any] = {}
+        self._names = list(COMMANDS)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class Group(TyperGroup):
     """The top-level group: a usage error (unknown option, missing argument) exits 64, not click's 2,
-    which `--detailed-exitcode` gives the meaning "changes pending"."""
+    which `--detailed-exitcode` gives the meaning "changes pending". Its commands are built when
+    used (`LazyCommands`); its help lists them from their docstrings."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        registered = dict(self.commands)
+        self.commands = LazyCommands(_build)
+        self.commands.update(registered)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        built = self.commands
+        stand_ins = {name: built._built.get(name) or TyperCommand(name, help=_short_help(name)) for name in built}
+        self.commands = stand_ins
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.commands = built
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         with _usage_exit():
@@ -80,22 +169,13 @@ def main_options(
 
     Colour only on a terminal, and never with NO_COLOR set.
     """
+    import logging   # here: `--help` has no use for it
+
     set_output(Output(quiet=quiet))
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
 
 
-app.command()(validate.validate)
-app.command()(plan.plan)
-app.command()(apply.apply)
-app.command()(done.done)
-app.command()(compare.compare)
-app.command()(export.export)
-app.command()(schema.schema)
-app.command()(graph.graph)
-app.command("cms-mapping")(cms_mapping.cms_mapping)
-app.add_typer(xlsx.app, name="xlsx")
-app.command("mock-server")(mock_server.mock_server)
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
+from typing import Any
 
 from .kinds import KINDS, Kind
 from .plan import Action, Change, FieldDiff
@@ -14,6 +16,10 @@ def diff_resource(kind: Kind, desired: Resource, live: Resource | None,
                   skip: frozenset[str] = frozenset()) -> tuple[FieldDiff, ...]:
     """Fields the spec sets that differ from live; a field the spec leaves unset is not managed,
     nor is one in `skip` (a field the target can neither write nor read back)."""
+    if live is not None:
+        values = _compared_values(kind)
+        if values(desired) == values(live):   # the usual case of a plan: nothing differs
+            return ()
     diffs = []
     for name in kind.compared_fields:
         if name in skip:
@@ -23,6 +29,22 @@ def diff_resource(kind: Kind, desired: Resource, live: Resource | None,
         if new is not None and new != old:
             diffs.append(FieldDiff(name, old, new))
     return tuple(diffs)
+
+
+def _compared_values(kind: Kind) -> Callable[[Resource], Any]:
+    """A resource -> the tuple of its compared fields' values (one call, not one getattr each)."""
+    values = _VALUES.get(kind.name)
+    if values is None:
+        fields = kind.compared_fields
+        if len(fields) == 1:
+            one = attrgetter(fields[0])
+            values = _VALUES[kind.name] = lambda resource: (one(resource),)
+        else:
+            values = _VALUES[kind.name] = attrgetter(*fields) if fields else (lambda resource: ())
+    return values
+
+
+_VALUES: dict[str, Callable[[Resource], Any]] = {}   # kind name -> its `_compared_values`
 
 
 def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] | None,

@@ -96,7 +96,9 @@ class Kind:
 
     def key_of(self, resource: Resource) -> str:
         """The resource's key: its code (users: email), or "ENTITY/CODE" for a scoped kind."""
-        return self.key_from({name: getattr(resource, name) for name in self.identity})
+        if self.scope is None:   # `key_from` of the identity fields, without building them (it runs per resource)
+            return str(getattr(resource, self.key))
+        return f"{getattr(resource, self.scope)}/{getattr(resource, self.key)}"
 
     def key_from(self, values: Mapping[str, Any]) -> str:
         """The key of a record, or of any spec-named values holding the identity fields; a scope

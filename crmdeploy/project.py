@@ -31,7 +31,8 @@ VarValue = Union[str, int, float, bool]
 
 
 class _TargetModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validators are built when a project file is read, not by every import
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     url: str
     spec: Union[str, list[str]] = Field(min_length=1)
     vars: dict[str, VarValue] = Field(default_factory=dict)
@@ -40,7 +41,7 @@ class _TargetModel(BaseModel):
 
 
 class _ProjectModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     version: int = 1
     targets: dict[str, _TargetModel] = Field(min_length=1)
 
@@ -112,10 +113,6 @@ class Project:
         if not names:
             return list(self.targets.values())
         return [self.target(n) for n in dict.fromkeys(names)]
-
-
-def is_url(text: str) -> bool:
-    return "://" in text
 
 
 def find(given: str | os.PathLike[str] | None = None) -> Path | None:

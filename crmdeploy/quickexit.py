@@ -9,7 +9,6 @@ its output is flushed: the operating system takes the memory back at once.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Any
@@ -36,7 +35,8 @@ def exit_now(code: int) -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`crmdeploy plan | head`): nothing to flush to
             code = code or 1
-    logging.shutdown()
+    if "logging" in sys.modules:   # imported by a command that logs; `--help` never does
+        sys.modules["logging"].shutdown()
     os._exit(code)
 
 

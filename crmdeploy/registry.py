@@ -20,6 +20,11 @@ ADAPTERS = {
 }
 
 
+def is_url(text: str) -> bool:
+    """Whether `-t` names a target by URL (else by its name in the project file)."""
+    return "://" in text
+
+
 def open_target(url: str, **options: Any) -> Adapter:
     scheme = urlsplit(url).scheme
     if not scheme or "://" not in url:

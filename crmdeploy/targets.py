@@ -172,7 +172,8 @@ def apply_saved_one(item: SavedTarget, run: Run) -> Result:
 def resolve(value: str, project: Project | None) -> ProjectTarget:
     """`-t VALUE`: a URL as today, else the name of a project target."""
     from .errors import TargetError
-    from .project import PROJECT_FILE, is_url
+    from .project import PROJECT_FILE
+    from .registry import is_url
 
     if is_url(value):
         return ProjectTarget(value, value, ())

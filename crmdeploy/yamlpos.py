@@ -85,10 +85,12 @@ def parse_file(text: bytes, filename: str) -> Document:
         mark = yaml.Mark(filename, exc.start, line, column, None, None)
         raise fail(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset {exc.start}); "
                    "save the file as UTF-8", mark) from None
-    if "&" not in source and "<<" not in source and not _may_be_deep(source):
+    if "&" not in source and "<<" not in source:
         # No anchor (so no alias), no merge key: build straight from the parser's events, never
         # holding the whole node graph (half the memory of a large spec, and faster). Anything
-        # unusual, an error included, is left to the node builder below, which words it.
+        # unusual, an error included, is left to the node builder below, which words it. Deep
+        # nesting is safe here (libyaml's parser keeps its own stacks; only the composer
+        # below recurses), and the builder stops at MAX_DEPTH: no need to scan for it first.
         try:
             return _stream(source, filename)
         except (_Unusual, yaml.YAMLError, SpecError, RecursionError):
@@ -208,6 +210,21 @@ class _Unusual(Exception):
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+_SCALAR, _MAPPING, _SEQ = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+
+
+def _plain_scalar(text: str, mark: Any, end: Any, style: Any) -> tuple[str, Any]:
+    """(tag, value) of an untagged plain scalar: YAML 1.1's implicit types (`yes`, `1_000`, `~`).
+
+    Only the text decides it (no path resolver is registered: `_stream` checks), so one parse
+    keeps each answer by text: a spec repeats its keys and values thousands of times."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == STR_TAG:
+        return tag, text
+    construct = _SCALAR_CONSTRUCTORS.get(tag)
+    if construct is None:
+        raise _Unusual("tag")
+    return tag, construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text, mark, end, style))
 
 
 def _stream(source: str, filename: str) -> Document:
@@ -216,69 +233,99 @@ def _stream(source: str, filename: str) -> Document:
 
     Raises `_Unusual` where the node builder must decide (an alias or anchor, a second
     document, a duplicate or non-scalar or null key, nesting past MAX_DEPTH, an unknown tag)."""
+    if _RESOLVER.yaml_path_resolvers:
+        raise _Unusual("path resolvers")   # a tag could then depend on the path, not the text alone
     doc = Document(None)
+    parser = _LOADER(source)
+    try:
+        return _events(parser.get_event, filename, doc)
+    finally:
+        parser.dispose()
+
+
+def _events(next_event: Any, filename: str, doc: Document) -> Document:
+    """`_stream`'s loop over the parser's events (`next_event()` gives None after the last)."""
     positions, secrets, variables = doc.positions, doc.secrets, doc.variables
     resolve = _RESOLVER.resolve
+    plain: dict[str, tuple[str, Any]] = {}   # text of an untagged plain scalar -> (tag, value)
     stack: list[list] = []   # [container, path, pending key or _NO_KEY] of each open collection
+    frame: list | None = None   # stack[-1]
     documents = 0
-    for event in yaml.parse(source, Loader=_LOADER):
+    while (event := next_event()) is not None:
         kind = type(event)
-        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        if kind is _SCALAR:
             if event.anchor is not None:
                 raise _Unusual("anchor")
             mark = event.start_mark
-            frame = stack[-1] if stack else None
-            if kind is yaml.ScalarEvent:
-                tag = event.tag
+            tag, text = event.tag, event.value
+            if tag is None and event.implicit[0]:
+                found = plain.get(text)
+                if found is None:
+                    found = plain[text] = _plain_scalar(text, mark, event.end_mark, event.style)
+                tag, value = found
+            else:
                 if tag is None or tag == "!":
-                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                    tag = resolve(yaml.ScalarNode, text, event.implicit)
                 if tag == STR_TAG:
-                    value: Any = event.value
+                    value = text
                 else:
                     construct = _SCALAR_CONSTRUCTORS.get(tag)
                     if construct is None:
                         raise _Unusual("tag")
-                    value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, event.value, mark, event.end_mark,
-                                                                    event.style))
-                if frame is not None and frame[2] is _NO_KEY:   # a mapping's key
-                    if value is None or tag in SPECIAL_KEYS or value in frame[0]:
-                        raise _Unusual("key")
-                    frame[2] = value
-                    positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
-                    continue
-            elif frame is not None and frame[2] is _NO_KEY:
-                raise _Unusual("a collection as a key")
+                    value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text, mark, event.end_mark, event.style))
+            pending = frame[2] if frame is not None else _ROOT
+            if pending is _NO_KEY:   # a mapping's key
+                if value is None or tag in SPECIAL_KEYS or value in frame[0]:
+                    raise _Unusual("key")
+                frame[2] = value
+                positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
+                continue
+            if value.__class__ is str and "${" in value:
+                path: Path = () if pending is _ROOT else frame[1] + (
+                    len(frame[0]) if pending is _SEQUENCE else pending,)
+                if env := parse_env_ref(value):
+                    secrets.append((path, env))
+                    value = Sensitive.from_env(env)
+                elif VAR_MARK in value:
+                    variables.append(path)
+            if pending is _SEQUENCE:
+                positions[frame[1] + (len(frame[0]),)] = (filename, mark.line, mark.column)
+                frame[0].append(value)
+            elif pending is _ROOT:
+                positions[()] = (filename, mark.line, mark.column)
+                doc.data = value
+            else:   # a mapping's value: located at its key already
+                frame[0][pending] = value
+                frame[2] = _NO_KEY
+        elif kind is _MAPPING or kind is _SEQ:
+            if event.anchor is not None:
+                raise _Unusual("anchor")
+            mark = event.start_mark
             if frame is None:
-                path: Path = ()
+                path = ()
                 positions[path] = (filename, mark.line, mark.column)
+            elif frame[2] is _NO_KEY:
+                raise _Unusual("a collection as a key")
             elif frame[2] is _SEQUENCE:
                 path = frame[1] + (len(frame[0]),)
                 positions[path] = (filename, mark.line, mark.column)
             else:
                 path = frame[1] + (frame[2],)   # located at its key already
-            if kind is yaml.ScalarEvent:
-                if isinstance(value, str) and "${" in value:
-                    if env := parse_env_ref(value):
-                        secrets.append((path, env))
-                        value = Sensitive.from_env(env)
-                    elif VAR_MARK in value:
-                        variables.append(path)
-                container = None
-            else:
-                if len(path) >= MAX_DEPTH:
-                    raise _Unusual("deep")
-                container = value = {} if kind is yaml.MappingStartEvent else []
+            if len(path) >= MAX_DEPTH:
+                raise _Unusual("deep")
+            container: Any = {} if kind is _MAPPING else []
             if frame is None:
-                doc.data = value
+                doc.data = container
             elif frame[2] is _SEQUENCE:
-                frame[0].append(value)
+                frame[0].append(container)
             else:
-                frame[0][frame[2]] = value
+                frame[0][frame[2]] = container
                 frame[2] = _NO_KEY
-            if container is not None:
-                stack.append([container, path, _NO_KEY if kind is yaml.MappingStartEvent else _SEQUENCE])
+            frame = [container, path, _NO_KEY if kind is _MAPPING else _SEQUENCE]
+            stack.append(frame)
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
+            frame = stack[-1] if stack else None
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -292,6 +339,7 @@ def _stream(source: str, filename: str) -> Document:
 
 _NO_KEY = object()      # a mapping frame waiting for its next key
 _SEQUENCE = object()    # a sequence frame
+_ROOT = object()        # no frame: the document's own value
 
 
 class _Builder:

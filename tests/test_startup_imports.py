@@ -43,3 +43,52 @@ def test_a_crmdeploy_process_ends_with_its_exit_code_and_all_its_output(tmp_path
     usage = subprocess.run([sys.executable, "-m", "crmdeploy", "--no-such-option"], capture_output=True,
                            text=True, cwd=ROOT)
     assert usage.returncode == 64
+
+
+def _imported_by(args: list[str], prefix: str = "crmdeploy.") -> set[str]:
+    code = ("import sys\nfrom crmdeploy.cli import main\nsys.argv = ['crmdeploy', *%r]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('IMPORTED', *sorted(m for m in sys.modules if m.startswith(%r)))" % (args, prefix))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(out.stdout.splitlines()[-1].split()[1:])
+
+
+def test_help_builds_no_command_and_loads_no_spec_machinery():
+    """`--help` lists the commands from their docstrings: no spec model, loader or adapter."""
+    imported = _imported_by(["--help"])
+    assert not {m for m in imported if m.split(".")[1] in ("spec", "kinds", "loader", "run", "registry")}, imported
+
+
+def test_validate_and_plan_import_only_their_own_machinery(tmp_path):
+    """A plain `validate SPEC` needs no project file, saved plan or deploy machinery; a plan of a
+    spec against a URL needs neither the journal, lock and snapshots of apply nor the project's."""
+    shop = str(ROOT / "specs" / "shop.yaml")
+    unneeded = {"crmdeploy.project", "crmdeploy.targets", "crmdeploy.savedplan", "crmdeploy.deploy",
+                "crmdeploy.journal", "crmdeploy.lock", "crmdeploy.snapshot"}
+    assert not _imported_by(["validate", shop]) & unneeded
+    assert not _imported_by(["-q", "plan", shop, "-t", "mock://"]) & unneeded
+    assert "crmdeploy.deploy" in _imported_by(["-q", "plan", shop, "-t", "mock://", "--out", str(tmp_path / "p.json")])
+
+
+def test_every_command_is_listed_and_runs_as_registered():
+    """The command table is the one list: --help shows each (in its order, with its docstring's
+    first words), and each is built by typer as registering it would."""
+    import inspect
+
+    import typer
+    from typer.testing import CliRunner
+
+    from crmdeploy.cli import COMMANDS, _target, app
+
+    out = CliRunner().invoke(app, ["--help"]).output
+    listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.startswith("  ")
+              and not line.startswith("   ")]
+    assert listed[:len(COMMANDS)] == list(COMMANDS)
+    group = typer.main.get_command(app)
+    for name in COMMANDS:
+        target = _target(name)
+        first = (target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)).split()[:3]
+        row = next(line for line in out.splitlines() if line.split()[:1] == [name])
+        assert row.split()[1:4] == first, row
+        assert group.commands[name].name == name
+        assert CliRunner().invoke(app, [name, "--help"]).exit_code == 0

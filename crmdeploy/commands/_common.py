@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -106,6 +105,8 @@ def guard(fmt: Format = Format.text) -> Iterator[None]:
     except CrmdeployError as exc:
         if fmt is Format.json:
             problems = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+            import json
+
             typer.echo(json.dumps({"error": {"type": type(exc).__name__, "messages": problems}},
                                   ensure_ascii=False, indent=2))
         typer.echo(f"Error: {exc}", err=True)
@@ -130,8 +131,8 @@ def color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | None) -> Any:  # deploy.Options
-    from ..deploy import Options
+def deploy_options(prune: bool, only: list[str] | None, exclude: list[str] | None) -> Any:  # run.Options
+    from ..run import Options
 
     return Options(prune, tuple(only or ()), tuple(exclude or ()))
 

@@ -71,21 +71,28 @@ def single(spec: Path | None, target: str | None, project_file: Path | None, var
     """The target `-t` names (a URL, or a project target) and the spec loaded for it (None when
     SPEC is a saved plan)."""
     from ..loader import load
-    from ..project import is_url
-    from ..savedplan import sniff
-    from ..targets import load_target, resolve
+    from ..registry import is_url
     from ..variables import parse_assignments
 
     values = parse_assignments(var or ())
     if target is None or is_url(target):
         if spec is None:
             raise UsageError("give a SPEC (file or folder), or -t NAME of a project target, or --all")
-        return Single(target, None if saved_ok and sniff(spec) else load(spec, values), _key_file(api_key_file))
+        return Single(target, None if saved_ok and _saved(spec) else load(spec, values), _key_file(api_key_file))
+    from ..targets import load_target, resolve   # a project target: only then the project's machinery
+
     chosen = resolve(target, project_of(project_file))
     keys = chosen.key_options(exclusive=False) or _key_file(api_key_file)
     if spec is not None:
-        return Single(chosen.url, None if saved_ok and sniff(spec) else load(spec, {**chosen.vars, **values}), keys)
+        return Single(chosen.url, None if saved_ok and _saved(spec) else load(spec, {**chosen.vars, **values}), keys)
     return Single(chosen.url, load_target(chosen, values), keys)
+
+
+def _saved(spec: Path) -> bool:
+    """Whether SPEC is a saved plan rather than a spec."""
+    from ..savedplan import sniff
+
+    return sniff(spec)
 
 
 def spec_source(loaded: Any, options: Any) -> Any:

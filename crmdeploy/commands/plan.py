@@ -49,10 +49,9 @@ def plan(
     changes too much of one kind at once (see --force). With --all (or --targets a,b) every target of
     the project file is planned at once (--out DIR saves one plan per target); -t NAME picks one.
     """
-    from ..deploy import plan_spec, save_plan
-    from ..outputs import refuse_overwrite
     from ..registry import open_target
     from ..render import RENDERERS, plan_markdown
+    from ..run import plan_spec
 
     options = deploy_options(prune, only, exclude)
     if many(all_targets, targets):
@@ -61,6 +60,8 @@ def plan(
                                    detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
     with guard(fmt):
         if out is not None:  # before the CRM is read: a plan that cannot be saved is not worth making
+            from ..outputs import refuse_overwrite
+
             refuse_overwrite(out, overwrite=overwrite, inputs=(spec,))
         chosen = single(spec, target, project, var, api_key_file)
         adapter = open_target(target_or_default(chosen.url), **chosen.keys, insecure=insecure,
@@ -79,9 +80,12 @@ def plan(
     with guard():  # the plan is on stdout already; what follows reports on stderr only
         planned.enforce_safety(force=force)
         if out is not None:
+            from ..deploy import save_plan
+
             save_plan(out, planned, options)
             note(f"Saved the plan to {out}; apply exactly it with: crmdeploy apply {out}")
-    from ..targets import plan_code  # here, not at import: --help stays free of pydantic and YAML
+    if detailed_exitcode:
+        from ..targets import plan_code  # here, not at import: --help stays free of pydantic and YAML
 
-    if detailed_exitcode and (code := plan_code(planned.plan)):
-        raise typer.Exit(code)
+        if code := plan_code(planned.plan):
+            raise typer.Exit(code)

@@ -123,7 +123,10 @@ def iter_refs(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, str, s
     """Yield `(loc, kind, key)` for every reference in `model`, nested ones included."""
     for name, target in _ref_fields(type(model)):
         value = getattr(model, name)
-        if value is not None:
+        if value.__class__ is str:   # most references: one code, read without another generator
+            if target and (kind := target.target(value)):
+                yield loc + (name,), kind, value
+        elif value is not None:
             yield from _refs_in(value, target, loc + (name,))
 
 
@@ -175,7 +178,11 @@ def _refs_in(value: Any, target: Ref | None, loc: tuple) -> Iterator[tuple[tuple
         yield from iter_refs(value, loc)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _refs_in(item, target, loc + (i,))
+            if item.__class__ is str:   # a list of codes: as in iter_refs
+                if target and (kind := target.target(item)):
+                    yield loc + (i,), kind, item
+            else:
+                yield from _refs_in(item, target, loc + (i,))
     elif isinstance(value, str) and target and (kind := target.target(value)):
         yield loc, kind, value
 

@@ -1,7 +1,5 @@
 """Channels (telephony, messengers, email, chat) and the shops (sites) orders come from."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import model_validator
@@ -19,7 +17,7 @@ class Routing(Model):
     fallback_to: list[Member] | None = None
 
     @model_validator(mode="after")
-    def _fallback_whole(self) -> Routing:
+    def _fallback_whole(self) -> "Routing":
         if not self.queue:
             raise ValueError('"queue" needs at least one user group or user')
         if (self.fallback_after is None) != (not self.fallback_to):

@@ -1,7 +1,5 @@
 """Money and logistics references: payment statuses and types, delivery, order types and methods."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Communications: message templates, print forms (documents) and the triggers that use them."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -22,7 +20,7 @@ class Template(Resource):
     comment: Text | None = None   # spec-only
 
     @model_validator(mode="after")
-    def _email_has_subject(self) -> Template:
+    def _email_has_subject(self) -> "Template":
         if self.channel == "email" and not self.subject:
             raise ValueError('an email template needs "subject"')
         if self.channel == "sms" and self.subject:
@@ -76,7 +74,7 @@ class AssignManager(Model):
     user: ref("users", Email) | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> AssignManager:
+    def _one(self) -> "AssignManager":
         if (self.group is None) == (self.user is None):
             raise ValueError('assign_manager takes exactly one of "group" or "user"')
         return self
@@ -105,7 +103,7 @@ class Action(Model):
     send_document: SendDocument | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Action:
+    def _exactly_one(self) -> "Action":
         given = [name for name in type(self).model_fields if getattr(self, name) is not None]
         if len(given) != 1:
             names = ", ".join(type(self).model_fields)
@@ -125,7 +123,7 @@ class Trigger(Resource):
     todo: Text | None = None
 
     @model_validator(mode="after")
-    def _does_something(self) -> Trigger:
+    def _does_something(self) -> "Trigger":
         if not self.actions and not self.todo:
             raise ValueError('a trigger needs at least one action (or a "todo" saying what is still to decide)')
         if self.conditions.after and not self.conditions.status:

@@ -1,7 +1,5 @@
 """Custom fields and the dictionaries that dictionary-typed fields draw from."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import model_validator
@@ -30,7 +28,7 @@ class CustomDictionary(Resource):
     elements: list[DictionaryElement] = []
 
     @model_validator(mode="after")
-    def _unique_elements(self) -> CustomDictionary:
+    def _unique_elements(self) -> "CustomDictionary":
         if not self.elements:  # the API refuses a dictionary without elements, and so does its client
             raise ValueError('a dictionary needs at least one element in "elements"')
         seen: set[str] = set()
@@ -58,7 +56,7 @@ class CustomField(Resource):
     default: str | None = None
 
     @model_validator(mode="after")
-    def _dictionary_matches_type(self) -> CustomField:
+    def _dictionary_matches_type(self) -> "CustomField":
         needs = self.type in ("dictionary", "multiselect_dictionary")
         if needs and not self.dictionary:
             raise ValueError(f'a field of type "{self.type}" needs "dictionary"')

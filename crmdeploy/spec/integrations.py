@@ -1,7 +1,5 @@
 """Integrations: delivery services, telephony and the like, with their credentials."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from ..secrets import Sensitive

@@ -1,8 +1,6 @@
 """What an action or a channel may fill in on an order: a standard order field by its spec name,
 or a custom field as "ENTITY/CODE" (the shared key form, e.g. "order/vin")."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints

@@ -1,7 +1,5 @@
 """Access: user groups (the ТЗ's Доступы tab), users (Пользователи) and access notes."""
 
-from __future__ import annotations
-
 from ..secrets import Sensitive
 from .base import Code, CodeList, Email, Model, Name, Resource, Text, code_set
 

@@ -1,7 +1,5 @@
 """The order pipeline: status groups, statuses (with their transitions) and item (product) statuses."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import AfterValidator

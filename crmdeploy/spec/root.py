@@ -34,6 +34,13 @@ Spec = create_model(  # one field per declared kind, so a new kind needs no edit
 )
 
 
+def from_records(kind: str, records: list[Any]) -> list[Resource]:
+    """Many records of `kind` at once, each validated as `Kind.from_record` does, by the spec's
+    validator: a plan has built that one already, and each kind's model would build its own on
+    first use."""
+    return Spec.model_validate({kind: records}).resources(kind)
+
+
 @dataclass(frozen=True)
 class Finding:
     """A cross-resource problem at `loc`; `other` is the second place it involves."""

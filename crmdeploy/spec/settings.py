@@ -1,7 +1,5 @@
 """Spec settings that are not CRM resources: the safety thresholds of a deploy."""
 
-from __future__ import annotations
-
 import difflib
 from typing import Annotated
 
