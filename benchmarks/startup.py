@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "specs" / "shop.yaml"
-TARGET = 0.3  # seconds, for --help and validate (the issue's target)
+TARGETS = {"--help": 0.1, "validate specs/shop.yaml": 0.25}  # seconds (issue 16's targets)
 HEAVY = ("requests", "urllib3", "rich", "openpyxl", "tenacity", "pydantic", "yaml")
 NEVER = {"requests", "urllib3", "rich", "openpyxl", "tenacity"}  # for any of the commands below
 
@@ -94,7 +94,8 @@ def main() -> None:
             heavy = imported(args, envs["bytecode cached"], folder) if args is not None else set()
             bad += [f"{name} imports {m}" for m in sorted(heavy & NEVER)]
             print(f"{name:44}" + "".join(f"{c:>26}" for c in cells) + "   " + (" ".join(sorted(heavy)) or "-"))
-    print(f"target: --help and validate under {TARGET} s of wall time (an installed package: bytecode cached)")
+    print("targets: " + ", ".join(f"{name} under {limit} s" for name, limit in TARGETS.items())
+          + " of wall time (an installed package: bytecode cached)")
     if bad:
         print("FAILED: " + "; ".join(bad))
         raise SystemExit(1)
