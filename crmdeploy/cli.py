@@ -26,20 +26,34 @@ from . import quickexit
 from .commands._common import Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
 
-# Every command: its name -> (module of crmdeploy.commands, the function or sub-app there), in the
-# order `crmdeploy --help` lists them.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("validate", "validate"),
-    "plan": ("plan", "plan"),
-    "apply": ("apply", "apply"),
-    "done": ("done", "done"),
-    "compare": ("compare", "compare"),
-    "export": ("export", "export"),
-    "schema": ("schema", "schema"),
-    "graph": ("graph", "graph"),
-    "cms-mapping": ("cms_mapping", "cms_mapping"),
-    "mock-server": ("mock_server", "mock_server"),
-    "xlsx": ("xlsx", "app"),
+# Every command, in the order `crmdeploy --help` lists them: its name -> (module of
+# crmdeploy.commands, the function or sub-app there, the first paragraph of its help). The
+# summary is what `--help` shows without importing the module; a test keeps it equal to the
+# docstring (or the sub-app's help).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("validate", "validate",
+                 "Check a spec: YAML syntax, field names and types, duplicate keys and references."),
+    "plan": ("plan", "plan",
+             "Show what apply would change: every create, update and deactivation, field by field."),
+    "apply": ("apply", "apply",
+              "Make the changes the plan shows, in dependency order; one apply at a time per target."),
+    "done": ("done", "done",
+             "Record manual steps as done in crmdeploy.manual.yaml beside the spec (commit that file)."),
+    "compare": ("compare", "compare",
+                "Show how account B differs from account A, kind by kind and field by field; no spec needed."),
+    "export": ("export", "export",
+               "Write the live CRM's configuration as a spec: every kind the target can read."),
+    "schema": ("schema", "schema",
+               "Print the JSON Schema of a spec, for editors (YAML language server) and CI checks."),
+    "graph": ("graph", "graph",
+              "Draw the order pipeline: status groups as lanes, statuses in order, triggers as arrows\n"
+              "to the templates they send and the tasks they create."),
+    "cms-mapping": ("cms_mapping", "cms_mapping",
+                    "Print the CMS mapping table (CSV): order statuses, payment statuses, payment and delivery\n"
+                    "types with their counterparts in the shop's CMS (the spec's cms_status / cms_type)."),
+    "mock-server": ("mock_server", "mock_server",
+                    "Run a retailCRM-compatible API v5 server (the emulator) for trying crmdeploy and for tests."),
+    "xlsx": ("xlsx", "app", "The ТЗ workbook: a spec as an Excel file and back."),
 }
 
 # click's UsageError (typer vendors click in newer releases, so it is found through a public class).
@@ -48,7 +62,7 @@ UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageE
 
 def _target(name: str) -> Any:
     """The function (or the sub-app) of command `name`: its module is imported here."""
-    module, attribute = COMMANDS[name]
+    module, attribute, _ = COMMANDS[name]
     return getattr(importlib.import_module(f"{__package__}.commands.{module}"), attribute)
 
 
@@ -63,10 +77,9 @@ def _build(name: str) -> Any:
     return typer.main.get_command(one)
 
 
-def _short_help(name: str) -> str | None:
-    """What the command's help says first, without building its options."""
-    target = _target(name)
-    return target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+def _summary(name: str) -> str:
+    """What the command's help says first, without importing its module."""
+    return COMMANDS[name][2]
 
 
 class LazyCommands(MutableMapping):
@@ -113,7 +126,7 @@ class Group(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         built = self.commands
-        stand_ins = {name: built._built.get(name) or TyperCommand(name, help=_short_help(name)) for name in built}
+        stand_ins = {name: built._built.get(name) or TyperCommand(name, help=_summary(name)) for name in built}
         self.commands = stand_ins
         try:
             super().format_commands(ctx, formatter)

@@ -54,9 +54,11 @@ def _imported_by(args: list[str], prefix: str = "crmdeploy.") -> set[str]:
 
 
 def test_help_builds_no_command_and_loads_no_spec_machinery():
-    """`--help` lists the commands from their docstrings: no spec model, loader or adapter."""
+    """`--help` lists the commands from the command table: no command module, spec model, loader
+    or adapter is imported for it."""
     imported = _imported_by(["--help"])
     assert not {m for m in imported if m.split(".")[1] in ("spec", "kinds", "loader", "run", "registry")}, imported
+    assert not {m for m in imported if m.startswith("crmdeploy.commands.")} - {"crmdeploy.commands._common"}, imported
 
 
 def test_validate_and_plan_import_only_their_own_machinery(tmp_path):
@@ -85,10 +87,11 @@ def test_every_command_is_listed_and_runs_as_registered():
               and not line.startswith("   ")]
     assert listed[:len(COMMANDS)] == list(COMMANDS)
     group = typer.main.get_command(app)
-    for name in COMMANDS:
+    for name, (_, _, summary) in COMMANDS.items():
         target = _target(name)
-        first = (target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)).split()[:3]
+        doc = target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+        assert summary == doc.split("\n\n")[0], name   # --help's text is the docstring's
         row = next(line for line in out.splitlines() if line.split()[:1] == [name])
-        assert row.split()[1:4] == first, row
+        assert row.split()[1:4] == doc.split()[:3], row
         assert group.commands[name].name == name
         assert CliRunner().invoke(app, [name, "--help"]).exit_code == 0
