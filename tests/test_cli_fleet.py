@@ -91,6 +91,26 @@ def test_plan_all_out_dir_then_apply_dir_takes_only_what_failed(project, runner,
     assert run(runner, "plan", "--all", "--detailed-exitcode").exit_code == 0
 
 
+def test_plan_all_out_never_replaces_a_saved_plan_unasked(project, runner, tmp_path):
+    saved = tmp_path / "plans"
+    assert run(runner, "plan", "--all", "--out", str(saved)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in saved.glob("*.json")}
+    again = run(runner, "plan", "--all", "--out", str(saved))
+    assert again.exit_code == 1 and "already exists; pass --overwrite" in again.stderr
+    assert {p.name: p.read_bytes() for p in saved.glob("*.json")} == before       # nothing replaced
+    (saved / "staging.json").unlink()
+    only_prod = run(runner, "plan", "--targets", "prod", "--out", str(saved), "--overwrite")
+    assert only_prod.exit_code == 0, only_prod.output
+    assert "earlier plans for staging" not in only_prod.stderr
+    (saved / "staging.json").write_bytes(before["staging.json"])
+    noted = run(runner, "plan", "--targets", "prod", "--out", str(saved), "--overwrite")
+    assert "also holds earlier plans for staging" in noted.stderr
+    a_file = tmp_path / "plans.json"
+    a_file.write_text("{}", encoding="utf-8")
+    refused = run(runner, "plan", "--all", "--out", str(a_file))
+    assert refused.exit_code == 1 and "names a folder" in refused.stderr
+
+
 def test_one_failing_target_does_not_stop_the_others(project, runner, tmp_path):
     (tmp_path / ".crmdeploy").mkdir(exist_ok=True)
     (tmp_path / ".crmdeploy" / "staging.json").write_text("{broken", encoding="utf-8")
@@ -229,8 +249,10 @@ def test_a_stale_saved_plan_is_refused_and_the_others_apply(project, runner, tmp
     result = run(runner, "apply", str(saved))
     assert result.exit_code == 3, result.output
     assert "staging  refused" in result.stdout and "prod     ok" in result.stdout
-    assert f"crmdeploy plan --targets staging --out {saved}" in result.stderr
-    assert run(runner, "plan", "--targets", "staging", "--out", str(saved)).exit_code == 0
+    assert f"crmdeploy plan --targets staging --out {saved} --overwrite" in result.stderr
+    again = run(runner, "plan", "--targets", "staging", "--out", str(saved))
+    assert again.exit_code == 1 and "staging.json already exists; pass --overwrite" in again.stderr
+    assert run(runner, "plan", "--targets", "staging", "--out", str(saved), "--overwrite").exit_code == 0
     assert run(runner, "apply", str(saved)).exit_code == 0
 
 

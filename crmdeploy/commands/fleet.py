@@ -137,19 +137,37 @@ def report(results: list[Any], fmt: Format, columns: tuple[str, ...], *, detaile
 
 
 def plan_many(project_file: Path | None, all_targets: bool, targets: str | None, fmt: Format,
-              var: list[str] | None, target: str | None = None, **options: Any) -> int:
+              var: list[str] | None, target: str | None = None, overwrite: bool = False, **options: Any) -> int:
     from ..fleet import run_all
     from ..targets import PLAN_COLUMNS, plan_one
 
     with guard(fmt):
         run = run_options(var, fmt=fmt.value, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
+        if run.out is not None:  # before any CRM is read, as with one target's --out
+            _check_plan_folder(run.out, [t.name for t in chosen], overwrite)
         results = run_all(chosen, lambda t: plan_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
     code = report(results, fmt, PLAN_COLUMNS, detailed=run.detailed)
     if run.out is not None:
         saved = [r.name for r in results if (run.out / f"{r.name}.json").exists()]
         typer.echo(f"Saved {len(saved)} plan(s) to {run.out}; apply them with: crmdeploy apply {run.out}", err=True)
+        others = sorted(p.stem for p in run.out.glob("*.json") if p.stem not in {r.name for r in results})
+        if others:
+            typer.echo(f"Note: {run.out} also holds earlier plans for {', '.join(others)}; "
+                       f"`crmdeploy apply {run.out}` applies those too", err=True)
     return code
+
+
+def _check_plan_folder(folder: Path, names: list[str], overwrite: bool) -> None:
+    """`--out DIR` with several targets: a folder, and no plan in it replaced unless asked."""
+    from ..errors import CrmdeployError
+    from ..outputs import refuse_overwrite
+    from ..targets import SAVED_SUFFIX
+
+    if folder.exists() and not folder.is_dir():
+        raise CrmdeployError(f"{folder} is a file; with several targets --out names a folder (one plan each)")
+    for name in names:
+        refuse_overwrite(folder / f"{name}{SAVED_SUFFIX}", overwrite=overwrite)
 
 
 def apply_many(project_file: Path | None, all_targets: bool, targets: str | None, yes: bool,
@@ -189,7 +207,7 @@ def apply_folder(folder: Path, project_file: Path | None, targets: str | None,
         failed = [r.name for r in results if r.code != EXIT_OK]
         typer.echo(f"Applied plans were moved to {folder / APPLIED_DIR}; `crmdeploy apply {folder}` again takes "
                    f"only {', '.join(failed)} (a plan refused as stale needs a new one: crmdeploy plan "
-                   f"--targets {','.join(failed)} --out {folder})", err=True)
+                   f"--targets {','.join(failed)} --out {folder} --overwrite)", err=True)
     return code
 
 

@@ -57,7 +57,8 @@ def plan(
     if many(all_targets, targets):
         raise typer.Exit(plan_many(project, all_targets, targets, fmt, var, target, options=options, force=force,
                                    adapter_options={"insecure": insecure, "parallelism": parallelism},
-                                   detailed=detailed_exitcode, out=out, api_key_file=api_key_file))
+                                   detailed=detailed_exitcode, out=out, api_key_file=api_key_file,
+                                   overwrite=overwrite))
     with guard(fmt):
         if out is not None:  # before the CRM is read: a plan that cannot be saved is not worth making
             from ..outputs import refuse_overwrite
