@@ -111,11 +111,23 @@ def apply_one(target: ProjectTarget, run: Run, source: Callable[[], Any] | None 
     result.text += report_text(report)
     result.counts = {s: report.count(_status(s)) for s in APPLY_COLUMNS}
     result.data["applied"] = {"ok": report.ok, **result.counts}
+    _with_checklist(result, planned.plan, target.name)
     if not report.ok:
         failed = [o.change.address for o in report.outcomes if o.status.value == "failed"]
         result.code, result.error = 1, f"{len(failed)} write(s) failed: {', '.join(failed[:5])}"
         result.errors = [result.error]
     return result
+
+
+def _with_checklist(result: Result, plan: Any, name: str) -> None:
+    """The manual work left on the target, as one target's `apply` ends with it."""
+    from .manual import checklist
+    from .plan import Action
+
+    text = checklist(plan, f"crmdeploy done -t {name}")
+    if text:
+        result.text += "\n" + text
+        result.data["manual_steps"] = [c.address for c in plan.changes if c.action in (Action.MANUAL, Action.BLOCKED)]
 
 
 def _required(loaded: LoadedSpec) -> LoadedSpec:

@@ -242,3 +242,20 @@ def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_ev
     steps = [c for c in json.loads(back.stdout)["changes"] if c["action"] == "manual"]
     assert [(s["kind"], s["key"], [f["field"] for f in s["fields"]]) for s in steps] == [
         ("templates", "order-new", ["body"])]
+
+
+def test_apply_all_ends_each_target_with_its_manual_checklist(runner, real, tmp_path, monkeypatch, api_key):
+    """`apply --all` shows, per target, what one target's `apply` shows: the manual work left."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "spec.yaml").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "crmdeploy.yaml").write_text(
+        f"targets:\n  shop: {{url: '{real.url}', spec: [base/], api_key_env: SHOP_KEY}}\n", encoding="utf-8")
+    monkeypatch.setenv("SHOP_KEY", api_key)
+    monkeypatch.chdir(tmp_path)
+    text = run(runner, "apply", "--all", "--yes")
+    assert text.exit_code == 0, text.output
+    assert "## Manual steps left on" in text.stdout
+    assert "- [ ] `templates.hello` (message template)" in text.stdout
+    assert "crmdeploy done -t shop ADDRESS" in text.stdout
+    data = json.loads(run(runner, "apply", "--all", "--yes", "-f", "json").stdout)
+    assert {"templates.hello", "custom_fields.order/reason:required_at"} <= set(data["targets"][0]["manual_steps"])
