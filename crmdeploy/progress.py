@@ -6,6 +6,8 @@ A quick run off a terminal prints nothing: the first line comes after `every` se
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import threading
 import time
@@ -17,16 +19,34 @@ from .apply import Outcome
 
 Tick = Callable[[Outcome], None]
 Step = Callable[[str], None]   # one unit of work done; the text says which
-EVERY = 5.0                    # seconds between two lines off a terminal
+EVERY = 5.0                    # seconds between two lines off a terminal ...
+EVERY_ENV = "CRMDEPLOY_PROGRESS_SECONDS"   # ... unless set here (a CI that kills a job silent for N s)
+
+
+def every_from_env() -> float:
+    """Seconds between two progress lines off a terminal: `CRMDEPLOY_PROGRESS_SECONDS`, else 5."""
+    text = os.environ.get(EVERY_ENV, "").strip()
+    if not text:
+        return EVERY
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        from .errors import UsageError
+
+        raise UsageError(f"{EVERY_ENV} must be a number of seconds above 0, not {text[:20]!r}")
+    return value
 
 
 @contextmanager
-def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, every: float = EVERY,
+def meter(label: str, total: int, console: Any = None, *, enabled: bool = True, every: float | None = None,
           stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Step]:
     """Yield a callback that counts one unit of `total` done."""
     if not enabled or total <= 0:
         yield lambda text: None
         return
+    every = every_from_env() if every is None else every
     if console is None:
         out = stream or sys.stderr
         if not (hasattr(out, "isatty") and out.isatty()):  # off a terminal: lines, and rich not imported

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -95,3 +96,25 @@ def test_plan_off_a_terminal_never_imports_rich(tmp_path):
             % str(ROOT / "specs/minimal.yaml"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.stderr.strip().splitlines()[-1] == "False", out.stderr
+
+
+def test_a_long_apply_off_a_terminal_shows_progress_lines_and_q_silences_them(
+        runner, write_spec, start_emulator, http_env, monkeypatch):
+    """Through the CLI against a server that takes 20 ms a request: 31 writes take over 0.6 s,
+    so with a line every 0.1 s the CI log shows some (how many depends on the machine)."""
+    monkeypatch.setenv("CRMDEPLOY_PROGRESS_SECONDS", "0.1")
+    spec = write_spec(statuses_spec(30))
+    loud = invoke(runner, "apply", spec, "--target", start_emulator(latency_ms=20).url, "--yes")
+    assert loud.exit_code == 0, loud.output
+    lines = [line for line in loud.stderr.splitlines() if line.startswith("Applying: ")]
+    assert lines and all(re.fullmatch(r"Applying: \d+/31 \(\d+ s\)", line) for line in lines)
+    assert "\x1b[" not in loud.stderr
+    quiet = invoke(runner, "-q", "apply", spec, "--target", start_emulator(latency_ms=20).url, "--yes")
+    assert quiet.exit_code == 0 and "Applying: " not in quiet.stderr
+
+
+def test_a_bad_progress_interval_is_a_usage_error(runner, write_spec, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMDEPLOY_PROGRESS_SECONDS", "soon")
+    result = invoke(runner, "apply", write_spec(statuses_spec(2)), "--target", crm_target(tmp_path), "--yes")
+    assert result.exit_code == 64
+    assert "CRMDEPLOY_PROGRESS_SECONDS must be a number of seconds above 0, not 'soon'" in result.stderr
