@@ -152,9 +152,8 @@ def record_steps(loaded: LoadedSpec, adapter: Adapter, addresses: list[str], *, 
     said = [f"forgot {a}" for a in manual.forget(records, key, forget or [])]
     if addresses or all_steps:
         planned = plan_spec(loaded, adapter)
-        unreadable = {name for name, live in planned.reads.items() if live.resources is None}
         said += [f"recorded {a} as done" for a in manual.record_done(
-            records, key, planned.plan, unreadable, addresses, all_steps=all_steps)]
+            records, key, planned.plan, planned.reads, addresses, all_steps=all_steps)]
     if said:
         records.save()
     return path, said

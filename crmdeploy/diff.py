@@ -71,6 +71,12 @@ def diff_kind(kind: Kind, desired: Iterable[Resource], live: Iterable[Resource] 
             continue
         if live is not None and manual_fields:
             manual = tuple(f for f in kind.compared_fields if f in manual_fields and getattr(resource, f) is not None)
+            if current is None and not writable and manual:
+                # Made by hand anyway (an integration installed from the marketplace): one step
+                # with every value, not a create plus a step per field the person fills in at once.
+                changes.append(Change(kind.name, key, Action.MANUAL, diff_resource(kind, resource, None), resource,
+                                      intent=Action.CREATE, note=_made_by_hand_note(kind, resource, manual)))
+                continue
             changes += [Change(kind.name, key, Action.MANUAL, (FieldDiff(f, None, getattr(resource, f)),),
                                resource, intent=Action.UPDATE, step=f,
                                note=_field_note(f, getattr(resource, f)))
@@ -134,6 +140,13 @@ def _field_note(name: str, value: object) -> str:
     note = f'set "{name}" in the admin UI: the target\'s API can neither write nor read it'
     envs = sorted({s.env for s in _secrets(value) if s.env})
     return note + (f" (the values of {' / '.join(envs)})" if envs else "")
+
+
+def _made_by_hand_note(kind: Kind, resource: Resource, manual: tuple[str, ...]) -> str:
+    envs = sorted({s.env for f in manual for s in _secrets(getattr(resource, f)) if s.env})
+    return (f"create the {kind.title} in the admin UI with the values below ({', '.join(manual)} included: "
+            "the target's API can neither write nor read them back)"
+            + (f"; the values of {' / '.join(envs)}" if envs else ""))
 
 
 def _secrets(value: object) -> list[Sensitive]:

@@ -194,10 +194,18 @@ def digest_of(content: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def recordable(change: Change, unreadable: set[str]) -> bool:
-    """Only what cannot be checked by reading is recorded: a field step, or a step of a kind the
-    target cannot read at all."""
-    return change.action is Action.MANUAL and (bool(change.step) or change.kind in unreadable)
+def recordable(change: Change, context: Context) -> bool:
+    """Only what cannot be checked by reading is recorded: a field step, a step of a kind the
+    target cannot read at all, or a create made by hand with fields the target cannot read back
+    (an integration installed with its credentials), whose record then stands for those fields."""
+    return change.action is Action.MANUAL and (
+        bool(change.step) or change.kind in context.unreadable or bool(_unreadable_fields(change, context)))
+
+
+def _unreadable_fields(change: Change, context: Context) -> set[str]:
+    if change.intent is not Action.CREATE or change.step:
+        return set()
+    return {f.field for f in change.fields} & context.manual_fields.get(change.kind, frozenset())
 
 
 # --- a plan in the light of the records --------------------------------------------------------
@@ -209,7 +217,8 @@ class Context:
     records: dict[str, Record]
     unreadable: set[str]                 # kinds the target cannot read
     readonly: set[str]                   # kinds it reads but cannot write
-    command: str = "crmdeploy done SPEC -t TARGET"   # how the notices name the cleanup command
+    manual_fields: Mapping[str, frozenset[str]]   # kind -> fields it can neither write nor read back
+    command: str                                  # how the notices name the cleanup command
 
 
 def reconcile(plan: Plan, context: Context, desired: Mapping[str, list[Any]]) -> Plan:
@@ -223,7 +232,10 @@ def reconcile(plan: Plan, context: Context, desired: Mapping[str, list[Any]]) ->
             notices.append(_standard_group_notice(change))
             continue
         record = context.records.get(change.address)
-        if record is None or not recordable(change, context.unreadable):
+        if record is None and _set_when_made(change, context):
+            done.append(change.address)
+            continue
+        if record is None or not recordable(change, context) or _still_missing(change, context):
             changes.append(change)
             continue
         content = content_of(change)
@@ -233,6 +245,19 @@ def reconcile(plan: Plan, context: Context, desired: Mapping[str, list[Any]]) ->
         changes.append(_changed_since(change, record, content))
     notices += _orphans(context, desired)
     return replace(plan, changes=tuple(_block(changes)), done=tuple(sorted(done)), notices=tuple(notices))
+
+
+def _set_when_made(change: Change, context: Context) -> bool:
+    """A field step whose value was recorded with the create made by hand (`done KIND.KEY` then)."""
+    made = context.records.get(f"{change.kind}.{change.key}") if change.step else None
+    return made is not None and change.step in made.content and content_of(change) == {
+        change.step: made.content[change.step]}
+
+
+def _still_missing(change: Change, context: Context) -> bool:
+    """A create of a kind the target reads is pending while reading finds nothing: its record
+    (kept for the fields it stands for) does not hide it."""
+    return change.intent is Action.CREATE and not change.step and change.kind not in context.unreadable
 
 
 def _fixed_standard_group(change: Change, context: Context) -> bool:
@@ -305,19 +330,23 @@ def with_records(plan: Plan, spec_paths: tuple[Path, ...], reads: Mapping[str, A
     return reconcile(plan, context, desired)
 
 
-def _context(records: dict[str, Record], reads: Mapping[str, Any], command: str) -> Context:
+def _context(records: dict[str, Record], reads: Mapping[str, Any],
+             command: str = "crmdeploy done SPEC -t TARGET") -> Context:
     unreadable = {name for name, live in reads.items() if live.resources is None}
     readonly = {name for name, live in reads.items() if live.resources is not None
                 and live.capability not in (Capability.WRITE, Capability.EDIT)}
-    return Context(records, unreadable, readonly, command)
+    manual_fields = {name: live.manual_fields for name, live in reads.items() if live.manual_fields}
+    return Context(records, unreadable, readonly, manual_fields, command)
 
 
 # --- recording ---------------------------------------------------------------------------------
 
-def record_done(records: Records, target: str, plan: Plan, unreadable: set[str], addresses: Iterable[str],
+def record_done(records: Records, target: str, plan: Plan, reads: Mapping[str, Any], addresses: Iterable[str],
                 *, all_steps: bool = False, when: str | None = None) -> list[str]:
-    """Record the named pending steps (or every recordable one) as done; the addresses recorded."""
-    steps = {c.address: c for c in plan.changes if recordable(c, unreadable)}
+    """Record the named pending steps (or every recordable one) as done; the addresses recorded.
+    `reads`: what the plan's read learned of each kind (its `Live`)."""
+    context = _context({}, reads)
+    steps = {c.address: c for c in plan.changes if recordable(c, context)}
     wanted = list(steps) if all_steps else list(dict.fromkeys(addresses))
     problems = []
     for address in wanted:

@@ -205,15 +205,43 @@ def test_a_field_step_whose_field_left_the_spec_is_an_orphan_and_markdown_shows_
             "custom_fields.order/reason:required_at") in plan.stdout
 
 
-def test_an_integrations_credentials_on_a_real_account_are_a_step_naming_the_variables(runner, real, secrets_env,
-                                                                                         tmp_path):
+def test_a_missing_integration_on_a_real_account_is_one_step_with_every_value(runner, real, secrets_env, tmp_path):
+    """Installed by hand from the marketplace, credentials and settings typed in at once: one step
+    naming the variables, not a create plus a step per field."""
     shutil.copy(SHOP, tmp_path / "shop.yaml")
     plan = run(runner, "plan", tmp_path / "shop.yaml", "--target", real.url, "--format", "json")
-    [step] = [c for c in json.loads(plan.stdout)["changes"] if c["kind"] == "integrations"
-              and c["key"] == "cdek" and c.get("step") == "credentials"]
-    assert step["note"].endswith("(the values of CDEK_ACCOUNT / CDEK_PASSWORD)")
-    assert step["fields"] == [{"field": "credentials", "old": None,
-                               "new": {"account": "(sensitive)", "secure_password": "(sensitive)"}}]
+    steps = [c for c in json.loads(plan.stdout)["changes"] if c["kind"] == "integrations" and c["key"] == "cdek"]
+    assert [(s["action"], s["intent"], s.get("step")) for s in steps] == [("manual", "create", None)]
+    assert steps[0]["note"].endswith("; the values of CDEK_ACCOUNT / CDEK_PASSWORD")
+    fields = {f["field"]: f["new"] for f in steps[0]["fields"]}
+    assert fields["credentials"] == {"account": "(sensitive)", "secure_password": "(sensitive)"}
+    assert fields["settings"] == {"sender_city": "Москва", "tariff": 136} and fields["name"] == "СДЭК"
+    assert "cdek-pass-7c2b5d" not in plan.stdout
+
+
+def test_an_integration_recorded_when_installed_needs_no_step_per_field(runner, real, secrets_env, tmp_path):
+    from crmdeploy.kinds import BY_NAME
+    from crmdeploy.loader import load
+
+    shutil.copy(SHOP, tmp_path / "shop.yaml")
+    spec = tmp_path / "shop.yaml"
+    assert run(runner, "done", spec, "--target", real.url, "integrations.cdek").exit_code == 0
+
+    def cdek_steps():
+        plan = run(runner, "plan", spec, "--target", real.url, "--format", "json")
+        return [c.get("step") for c in json.loads(plan.stdout)["changes"]
+                if c["kind"] == "integrations" and c["key"] == "cdek"]
+    assert cdek_steps() == [None]            # recorded, but not there when read: still pending
+    kind = BY_NAME["integrations"]
+    for resource in load(spec).spec.resources("integrations"):   # the admin installs them all
+        real.emulator.store.put("integrations", kind.key_of(resource), kind.record(resource))
+    assert cdek_steps() == []                # what it was installed with stands recorded
+    others = run(runner, "plan", spec, "--target", real.url, "--format", "json")
+    post = sorted(c.get("step") for c in json.loads(others.stdout)["changes"]
+                  if c["kind"] == "integrations" and c["key"] == "russian-post")
+    assert post == ["base_url", "credentials", "delivery_types", "name"]   # installed, never recorded
+    spec.write_text(spec.read_text(encoding="utf-8").replace("tariff: 136}", "tariff: 137}"), encoding="utf-8")
+    assert cdek_steps() == ["settings"]     # changed in the spec since: that field comes back
 
 
 def test_the_shop_on_a_real_account_is_clean_once_the_admin_made_and_recorded_everything(
