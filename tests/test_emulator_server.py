@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
+import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from adapters.emulator import Emulator, EmulatorServer, Settings
-from adapters.emulator.server import serving
+from adapters.emulator.server import SO_TIMESTAMPNS, arrival, serving
 from adapters.store import Store
 
 PATH = "/api/v5/reference/statuses/fresh/edit"
@@ -124,3 +126,42 @@ def test_nesting_inside_strings_does_not_count(server, api_key):
     body = entity(data)
     status, answer = exchange(server, post(api_key, str(len(body))), body)
     assert status != 400 or "nested" not in answer.get("errorMsg", "")
+
+
+# --- the rate window counts a request when it arrived ----------------------------------------
+
+def _get(key: str, path: str = "/api/v5/reference/statuses") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: x\r\nX-API-KEY: {key}\r\n\r\n".encode()
+
+
+def test_two_requests_in_one_packet_are_both_answered(server, api_key):
+    """The look for the next request's arrival time must not wait on the socket for a request
+    that is already read in (pipelined with the one before)."""
+    host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(_get(api_key) * 2)
+        data = b""
+        while data.count(b"HTTP/1.1 200") < 2 or data.count(b'"success"') < 2:
+            chunk = conn.recv(65536)
+            assert chunk, "the server closed the connection before answering both"
+            data += chunk
+    assert data.count(b"HTTP/1.1 200") == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's packet stamps are Linux's")
+def test_a_request_is_stamped_with_the_time_it_reached_the_machine():
+    """Taken up 0.3 s after it came in (a busy server), a request still carries its arrival time."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)   # as the emulator's server does
+        time.sleep(0.05)   # the kernel turns stamping on a moment after it is first asked
+        with socket.create_connection(listener.getsockname(), timeout=5) as client:
+            conn, _ = listener.accept()
+            with conn:
+                before = time.monotonic()
+                client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                time.sleep(0.3)
+                taken_up = time.monotonic()
+                stamp = arrival(conn)
+                assert stamp is not None
+                assert before - 0.05 <= stamp <= taken_up - 0.25
+                assert conn.recv(100).startswith(b"GET / ")   # only looked at: nothing was read off

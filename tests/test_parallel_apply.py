@@ -184,6 +184,7 @@ def test_the_rate_limiter_gives_each_thread_its_own_slot() -> None:
         with record:
             slept.append(seconds)
     limiter = RateLimiter(10, clock=lambda: 50.0, sleep=sleep)
+    limiter.burst = 400   # the clock stands still, so only the slots are looked at, not the window
     start = threading.Barrier(16)
 
     def ask() -> None:
@@ -217,6 +218,55 @@ def test_requests_paced_by_the_client_never_trip_the_emulators_window() -> None:
     assert all(server.allow() for _ in arrivals)
     unpaced = WindowLimiter(10, clock=iter([i / 11 for i in range(22)]).__next__)
     assert not all(unpaced.allow() for _ in range(22))  # the window does refuse a faster client
+
+
+def test_a_request_that_left_late_is_counted_by_when_it_left() -> None:
+    """A thread that woke from its slot after the others sends late; the next requests keep their
+    distance from when it really went, not from the slot it was given."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+    client = RateLimiter(10, clock=lambda: now[0], sleep=sleep)
+    first = client.wait()                        # slot 0: its thread is held up
+    for _ in range(9):
+        client.wait()()                          # slots 0.105 ... 0.945, each gone on time
+    now[0] = 0.95
+    first()                                      # the first slot's request went last, at 0.95
+    client.wait()
+    # eleven requests within 1.05 s would be too many: the 11th waits for the second to age out
+    assert now[0] == pytest.approx(0.105 + 1.05, abs=1e-5)
+    on_slots = RateLimiter(10, clock=lambda: now[0], sleep=sleep)
+    now[0] = 0.0
+    for _ in range(10):
+        on_slots.wait()()
+    on_slots.wait()
+    assert now[0] == pytest.approx(1.05, abs=1e-5)        # no late sender: only the spacing
+
+
+def test_a_busy_machine_and_a_503_widen_the_clients_distance() -> None:
+    now = [0.0]
+
+    def late_sleep(seconds: float) -> None:
+        now[0] += seconds + 0.1                  # every wake-up comes 0.1 s late
+    client = RateLimiter(10, clock=lambda: now[0], sleep=late_sleep)
+    quiet = client.slack
+    client.wait()
+    client.wait()                                # slept, and woke late
+    assert client.slack == pytest.approx(quiet + 2 * 0.1)
+    client.refused()
+    assert client.slack == pytest.approx(quiet + 2 * 0.1 + RateLimiter.PENALTY)
+    for _ in range(50):
+        client.refused()
+    assert client.slack <= quiet + 2 * 0.1 + RateLimiter.MAX_PENALTY + 1e-9
+
+
+def test_the_emulators_window_counts_a_request_at_its_arrival_even_when_taken_up_late() -> None:
+    window = WindowLimiter(3, clock=lambda: 10.0)   # every request is taken up at t=10
+    assert window.allow(at=9.0) and window.allow(at=9.5) and window.allow(at=9.3)
+    assert not window.allow(at=8.8)      # came in before those three, but makes four within (8.5, 9.5]
+    assert window.allow(at=7.9)          # alone in its second
+    assert window.allow(at=11.0)         # a stamp from the future counts as now: (9.0, 10.0] holds three
 
 
 def test_the_emulators_window_allows_exactly_the_rate_in_any_second() -> None:

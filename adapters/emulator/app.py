@@ -37,6 +37,7 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     form: dict[str, list[str]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    arrived: float | None = None   # on the monotonic clock, when the server can tell (else: when handled)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,12 @@ class Emulator:
                     self._authenticate(request)  # every request needs the key, this one too
                     return Reply(200, {"success": True, **self.stats()})
                 self._count(request.method)
+                # The window counts a request when it arrives, as a gateway in front of the API
+                # does; the latency then stands for the way there and back. Counting after the
+                # pause would let a busy machine's late wake-ups bunch requests the client spaced.
+                admitted = self.limiter.allow(request.arrived)
                 self._pause(self.settings.latency_ms)
-                return self._guarded(request)
+                return self._guarded(request, admitted)
             except Fail as fail:
                 return Reply(fail.status, fail.body)
             except Exception:  # a bug in the emulator must still answer JSON
@@ -103,8 +108,8 @@ class Emulator:
                 self.in_flight -= 1
                 self.busy.notify_all()
 
-    def _guarded(self, request: Request) -> Reply:
-        if not self.limiter.allow():
+    def _guarded(self, request: Request, admitted: bool) -> Reply:
+        if not admitted:
             self._count("limited")
             raise Fail(503, "Rate limit exceeded")
         self._authenticate(request)

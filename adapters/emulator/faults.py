@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -16,24 +17,34 @@ from enum import Enum
 class WindowLimiter:
     """At most `rate` requests in any one-second window; rate <= 0 turns it off.
 
-    Refused requests are not counted, so a client that backs off gets through."""
+    A request is counted at the time it arrived (`at`, when the server knows it; else now),
+    which a busy server may learn only after later ones: so the window is checked around that
+    time, not only before it. Refused requests are not counted, so a client that backs off
+    gets through."""
+
+    KEEP = 5.0   # seconds of history: far more than any request waits to be taken up
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.rate = rate
+        self.most = math.ceil(rate)
         self.clock = clock
-        self.times: deque[float] = deque()
+        self.times: list[float] = []     # sorted
         self.lock = threading.Lock()
 
-    def allow(self) -> bool:
+    def allow(self, at: float | None = None) -> bool:
         if self.rate <= 0:
             return True
         with self.lock:
             now = self.clock()
-            while self.times and self.times[0] <= now - 1.0:
-                self.times.popleft()
-            if len(self.times) >= self.rate:
+            at = now if at is None else min(at, now)
+            del self.times[:bisect.bisect_right(self.times, now - self.KEEP)]
+            times = self.times
+            i = bisect.bisect_right(times, at)
+            # with `at` in, some `most + 1` requests in a row (sorted by time) would span under a second
+            around = times[max(0, i - self.most):i] + [at] + times[i:i + self.most]
+            if any(around[j + self.most] - around[j] < 1.0 for j in range(len(around) - self.most)):
                 return False
-            self.times.append(now)
+            times.insert(i, at)
             return True
 
 

@@ -13,9 +13,12 @@ import hmac
 import json
 import logging
 import signal
+import select
 import socket
+import struct
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024     # a form with one entity is a few KB; a MB is far beyond any real write
 MAX_DEPTH = 64             # JSON nesting a real entity never comes near
+# Linux stamps each packet as it arrives when a socket asks (`SO_TIMESTAMPNS`; Python's socket
+# module does not name it). A busy emulator takes a request up well after it arrived; the rate
+# window counts arrivals, as a gateway in front of the real API does, not that delay.
+SO_TIMESTAMPNS = 35
 
 
 class Refused(Exception):
@@ -48,6 +55,36 @@ class Handler(BaseHTTPRequestHandler):
         # Headers and body go out in separate writes; without this, Nagle's algorithm meets the
         # client's delayed ACK and every answer waits ~40 ms.
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.stamped = sys.platform == "linux" and type(self.request) is socket.socket
+        if self.stamped:
+            try:
+                self.request.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            except OSError:
+                self.stamped = False
+
+    def handle_one_request(self) -> None:
+        self.arrived = None
+        if self.stamped:
+            ready = _readable(self.request, 0)
+            if not ready and not self._buffered():
+                ready = _readable(self.request, self.timeout)
+                if not ready:  # idle past the keep-alive timeout: closed, as http.server's own read would
+                    self.close_connection = True
+                    return
+            if ready:
+                self.arrived = arrival(self.request)
+        super().handle_one_request()
+
+    def _buffered(self) -> bool:
+        """Whether the next request came in with the last one (so it has no packet of its own)."""
+        timeout = self.request.gettimeout()
+        self.request.setblocking(False)
+        try:
+            return bool(self.rfile.peek(1))
+        except OSError:
+            return False
+        finally:
+            self.request.settimeout(timeout)
 
     def do_GET(self) -> None:
         self._serve()
@@ -89,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         for values in form.values():
             if any(_too_deep(v) for v in values):
                 raise Refused(400, f"JSON nested more than {MAX_DEPTH} levels deep")
-        return Request(self.command, parts.path, query, form, dict(self.headers.items()))
+        return Request(self.command, parts.path, query, form, dict(self.headers.items()), self.arrived)
 
     def _check_key(self, query: dict[str, list[str]]) -> None:
         """A key given in the header or the query must be right before anything more is read
@@ -120,6 +157,27 @@ class Handler(BaseHTTPRequestHandler):
         # A garbage request line is logged before it has a command or a path.
         path = getattr(self, "path", "") or ""
         log.debug("%s %s", getattr(self, "command", None) or "-", urlsplit(path).path if path.isprintable() else "-")
+
+
+def arrival(sock: socket.socket) -> float | None:
+    """When the request waiting on `sock` first reached this machine, on the monotonic clock
+    (None when the kernel did not stamp it); nothing is read off the socket."""
+    try:
+        _, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return None
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return time.monotonic() - (time.time() - (seconds + nanoseconds / 1e9))
+    return None
+
+
+def _readable(sock: socket.socket, timeout: float | None) -> bool:
+    try:
+        return bool(select.select([sock], [], [], timeout)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def _length(value: str | None) -> int:
@@ -169,6 +227,14 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0, max_body: int = MAX_BODY):
         super().__init__((host, port), Handler)
+        if sys.platform == "linux":
+            # On the listening socket, so that it holds for the server's whole life: the kernel turns
+            # stamping on a moment after it is first asked (a connection's first packets would miss
+            # it), and every accepted connection inherits it.
+            try:
+                self.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            except OSError:
+                pass
         self.emulator = emulator
         self.max_body = max_body
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
@@ -21,8 +22,9 @@ _current = threading.local()
 
 
 class Deadline:
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, on_sent: Callable[[], None] | None = None):
         self.seconds = seconds
+        self.on_sent = on_sent     # told when the request has gone out and its answer is awaited
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -75,6 +77,9 @@ class _Watched:
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         _watch(self.sock)  # type: ignore[attr-defined]
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None and deadline.on_sent is not None:
+            deadline.on_sent()
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -42,27 +43,89 @@ USER_AGENT = "crmdeploy (+https://github.com/crmdeploy)"
 
 
 class RateLimiter:
-    """Spaces requests 1/rate seconds apart, plus a margin so that network jitter does not
-    bunch them past a server's per-second window; rate <= 0 turns it off."""
+    """Paces requests the way the official Go client does (`rate.go`: one every 1/rate s, burst 1),
+    with guards against a busy machine bunching them past a server's per-second window.
+
+    A slot is reserved `MARGIN` intervals after the previous one. A thread may wake from its
+    slot late, though, behind a thread whose later slot woke on time; so a request also waits
+    until fewer than `rate` requests *actually left* in the last second plus a slack. The
+    slack is the margin, plus twice how late this machine's sleeps have lately woken (a
+    machine that wakes us late delays requests on their way too, and the server's own
+    clock-taking with them), plus what 503 answers taught: each one widens it. rate <= 0
+    turns it off."""
 
     MARGIN = 1.05
+    DECAY = 0.9         # per sleep: how fast a burst of lateness is forgotten
+    PENALTY = 0.05      # seconds of slack added by a 503 ...
+    MAX_PENALTY = 0.3   # ... up to this much
 
     def __init__(self, rate: float, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.interval = self.MARGIN / rate if rate > 0 else 0.0
+        self.burst = max(1, int(rate)) if rate > 0 else 0           # requests per window
+        self.window = self.burst / rate if rate > 0 else 0.0         # one second for a whole rate
         self.clock = clock
         self.sleep = sleep
         self.next_slot = 0.0
+        self.sent: deque[list[float]] = deque()   # per request: when admitted, when it went
+        self.lateness = 0.0
+        self.penalty = 0.0
         self.lock = threading.Lock()
 
-    def wait(self) -> None:
+    @property
+    def slack(self) -> float:
+        return (self.MARGIN - 1) * self.window + 2 * self.lateness + self.penalty
+
+    def wait(self) -> Callable[[], None]:
+        """Block until a request may go; returns what to call once it has gone (the time it
+        really left is what later requests keep their distance from)."""
         if not self.interval:
-            return
+            return _nothing
         with self.lock:  # reserve a slot under the lock, sleep outside it
             now = self.clock()
             slot = max(now, self.next_slot)
             self.next_slot = slot + self.interval
         if slot > now:
-            self.sleep(slot - now)
+            self._nap(slot - now)
+        stamp: list[float] = []
+        while (pause := self._admit(stamp)) > 0:
+            self._nap(pause)
+        return lambda: self._gone(stamp)
+
+    def refused(self) -> None:
+        """The server answered 503 (its rate limit): keep a wider distance from now on."""
+        with self.lock:
+            self.penalty = min(self.MAX_PENALTY, self.penalty + self.PENALTY)
+
+    def _nap(self, seconds: float) -> None:
+        due = self.clock() + seconds
+        self.sleep(seconds)
+        late = max(0.0, self.clock() - due)
+        with self.lock:
+            self.lateness = max(late, self.lateness * self.DECAY)
+
+    def _admit(self, stamp: list[float]) -> float:
+        """0 when the request may go now (`stamp` then holds the time and is counted as gone),
+        else how long to wait."""
+        with self.lock:
+            now = self.clock()
+            horizon = now - (self.window + self.slack)
+            while self.sent and max(self.sent[0]) <= horizon:
+                self.sent.popleft()
+            recent = sorted(max(s) for s in self.sent if max(s) > horizon)
+            if len(recent) < self.burst:
+                stamp.append(now)
+                self.sent.append(stamp)
+                return 0.0
+            # at least a tick past the moment, so that rounding cannot leave it a hair short
+            return recent[len(recent) - self.burst] - horizon + 1e-6
+
+    def _gone(self, stamp: list[float]) -> None:
+        with self.lock:
+            stamp.append(self.clock())
+
+
+def _nothing() -> None:
+    pass
 
 
 class Transport:
@@ -103,9 +166,9 @@ class Transport:
     def once(self, method: str, path: str, *, resource: str = "", rename: Rename = str,
              hide: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
         """One request, no retry: the answer's body, or the error it means."""
-        self.limiter.wait()
+        gone = self.limiter.wait()
         endpoint = f"{method} {api_path(path)}"
-        deadline = Deadline(self.deadline)
+        deadline = Deadline(self.deadline, on_sent=gone)
         try:
             with deadline, self.session.request(method, self.base_url + api_path(path), timeout=self.timeout,
                                                 stream=True, allow_redirects=False, **kwargs) as response:
@@ -128,6 +191,8 @@ class Transport:
         status, body = response.status_code, answers.parse(raw)
         if 300 <= status < 400:
             raise redirected(endpoint, response.headers.get("Location", ""), self.key, resource)
+        if status == 503:  # retailCRM's answer to going over its rate limit
+            self.limiter.refused()
         if status >= 400:
             raise from_response(response, body, resource=resource, target=self.base_url, rename=rename,
                                 endpoint=endpoint, raw=raw, hide=hide)
