@@ -30,7 +30,7 @@ from itertools import groupby
 from queue import Empty, SimpleQueue
 
 from .adapter import Adapter, workers_of
-from .errors import CrmdeployError
+from .errors import CrmdeployError, Interrupted
 from .kinds import BY_NAME, RANK
 from .plan import Action, Change, Plan
 from .spec.base import iter_refs
@@ -104,8 +104,10 @@ def levels(plan: Plan) -> list[list[Indexed]]:
 
 
 def apply_plan(plan: Plan, adapter: Adapter, progress: Progress | None = None, *,
-               workers: int | None = None) -> ApplyReport:
-    """Apply `plan`, up to `workers` writes at a time (default: what the adapter takes)."""
+               workers: int | None = None, stop: threading.Event | None = None) -> ApplyReport:
+    """Apply `plan`, up to `workers` writes at a time (default: what the adapter takes). Once
+    `stop` is set (a run of several targets was interrupted: the signal reaches only the main
+    thread), no further write starts; those under way finish and are journaled, then `Interrupted`."""
     done: dict[int, Outcome] = {}
     broken: set[tuple[str, str]] = set()
 
@@ -119,6 +121,7 @@ def apply_plan(plan: Plan, adapter: Adapter, progress: Progress | None = None, *
     with Writer(workers or workers_of(adapter)) as writer:
         try:
             for level in levels(plan):
+                _check(stop, done, plan)
                 writes = []
                 for index, change in level:  # what the level depends on is settled by now
                     if (skipped := _skipped(change, broken)) is not None:
@@ -128,11 +131,19 @@ def apply_plan(plan: Plan, adapter: Adapter, progress: Progress | None = None, *
                 for future in writer.run(writes):
                     with signals_deferred():  # taken and journaled as one step, or left for abandon()
                         settle(writer.pending.pop(future), future.result())
+                    _check(stop, done, plan)
         except BaseException:
             for index, outcome in writer.abandon():  # the writes already under way still get journaled
                 settle(index, outcome)
             raise
     return ApplyReport([done[i] for i in sorted(done)])
+
+
+def _check(stop: threading.Event | None, done: dict[int, Outcome], plan: Plan) -> None:
+    if stop is not None and stop.is_set():
+        made = sum(1 for o in done.values() if o.status is Status.APPLIED)
+        raise Interrupted(f"interrupted after {made} of {len(plan.writes)} write(s), each journaled; the rest "
+                          "were not started (plan again to see what is left)")
 
 
 Job = Callable[[], Outcome]

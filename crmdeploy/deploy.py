@@ -7,6 +7,7 @@ the snapshot taken before apply and the journal of writes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,7 +128,8 @@ def take_snapshot(planned: Planned, directory: Path = snapshot.SNAPSHOT_DIR) -> 
     return snapshot.save(planned.live, planned.plan.target, planned.desired, directory)
 
 
-def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None) -> ApplyReport:
+def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick | None = None,
+            stop: threading.Event | None = None) -> ApplyReport:
     """Apply the plan, journaling every write as it finishes (the journal and `progress` are
     called on this thread only, one outcome at a time, while writes of a level run in parallel)."""
     writes = {change.kind for change in planned.plan.writes}
@@ -139,7 +141,7 @@ def execute(planned: Planned, adapter: Adapter, *, journal: Path, progress: Tick
         if progress:
             progress(outcome)
 
-    return apply_plan(planned.plan, adapter, tick)
+    return apply_plan(planned.plan, adapter, tick, stop=stop)
 
 
 def record_steps(loaded: LoadedSpec, adapter: Adapter, addresses: list[str], *, all_steps: bool = False,

@@ -140,6 +140,12 @@ class RefusedError(CrmdeployError):
     exit_code = EXIT_REFUSED
 
 
+class Interrupted(CrmdeployError):
+    """A run stopped on request (Ctrl-C or SIGTERM to a run of several targets): exit code 130."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 class UsageError(CrmdeployError):
     """The command line itself is wrong (conflicting or malformed options): exit code 64."""
 

@@ -13,17 +13,18 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .errors import (EXIT_CHANGES, EXIT_ERROR, EXIT_MANUAL, EXIT_OK, EXIT_REFUSED, CrmdeployError,
-                     SpecError, UsageError)
+from .errors import (EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MANUAL, EXIT_OK, EXIT_REFUSED,
+                     CrmdeployError, SpecError, UsageError)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-PRECEDENCE = (EXIT_ERROR, EXIT_REFUSED, EXIT_CHANGES, EXIT_MANUAL, EXIT_OK)   # the first one present wins
+# The first one present wins: an interrupted run says so before anything else.
+PRECEDENCE = (EXIT_INTERRUPTED, EXIT_ERROR, EXIT_REFUSED, EXIT_CHANGES, EXIT_MANUAL, EXIT_OK)
 WORKERS_ENV = "CRMDEPLOY_FLEET_PARALLELISM"
 DEFAULT_WORKERS = 64   # targets in flight at once: each is I/O bound at ~10 requests/second
 FORMAT_VERSION = 2
@@ -44,8 +45,8 @@ class Result:
 
     @property
     def status(self) -> str:
-        return {EXIT_OK: "ok", EXIT_CHANGES: "changes", EXIT_MANUAL: "manual", EXIT_REFUSED: "refused"
-                }.get(self.code, "error")
+        return {EXIT_OK: "ok", EXIT_CHANGES: "changes", EXIT_MANUAL: "manual", EXIT_REFUSED: "refused",
+                EXIT_INTERRUPTED: "interrupted"}.get(self.code, "error")
 
 
 def workers(value: int | None = None, targets: int = 1) -> int:
@@ -62,8 +63,13 @@ def workers(value: int | None = None, targets: int = 1) -> int:
 
 
 def run_all(items: Sequence[T], one: Callable[[T], Result], name: Callable[[T], str],
-            parallel: int | None = None, url: Callable[[T], str] = lambda item: "") -> list[Result]:
-    """`one(item)` for every item, `parallel` at a time; a CrmdeployError becomes that item's result."""
+            parallel: int | None = None, url: Callable[[T], str] = lambda item: "",
+            stop: threading.Event | None = None) -> list[Result]:
+    """`one(item)` for every item, `parallel` at a time; a CrmdeployError becomes that item's result.
+
+    On Ctrl-C (heard by this, the main thread) `stop` is set, which the items in flight watch (an
+    apply stops after the writes under way); items not started never start. Every item's result
+    comes back, the interrupted ones with exit code 130; a second Ctrl-C stops waiting for them."""
     def guarded(item: T) -> Result:
         try:
             return one(item)
@@ -92,12 +98,20 @@ def run_all(items: Sequence[T], one: Callable[[T], Result], name: Callable[[T], 
         try:
             return [future.result() for future in futures]
         except KeyboardInterrupt:
-            # Targets not started yet never start; those in flight finish (an apply releases its
-            # lock and journals its writes) before the process ends.
-            log.warning("interrupted: waiting for the targets in flight to finish; the others do not start")
-            raise
+            pool.shutdown(wait=False, cancel_futures=True)
+            if stop is not None:
+                stop.set()
+            log.warning("interrupted: the targets in flight stop after the writes under way; the others do not start")
+            return [_outcome(future, item, name, url) for future, item in zip(futures, items)]
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _outcome(future: Future[Result], item: T, name: Callable[[T], str], url: Callable[[T], str]) -> Result:
+    if future.cancelled():
+        return Result(name(item), url(item), code=EXIT_INTERRUPTED, error="interrupted before it started",
+                      errors=["interrupted before it started"])
+    return future.result()
 
 
 _current = threading.local()
@@ -126,7 +140,7 @@ def _prefixed_logs() -> Iterator[None]:
 
 
 def aggregate(codes: Sequence[int]) -> int:
-    """One exit code for many targets: 1 > 3 > 2 > 4 > 0 (any other code counts as an error)."""
+    """One exit code for many targets: 130 > 1 > 3 > 2 > 4 > 0 (any other code counts as an error)."""
     present = {c if c in PRECEDENCE else EXIT_ERROR for c in codes}
     return next((c for c in PRECEDENCE if c in present), EXIT_OK)
 
@@ -141,7 +155,10 @@ def summary_table(results: Sequence[Result], columns: Sequence[str]) -> str:
     notes = ["", *(r.error.splitlines()[0] if r.error else "" for r in results)]
     lines = [(line + "  " + note).rstrip() for line, note in zip(lines, notes)]
     ok = sum(1 for r in results if r.code in (EXIT_OK, EXIT_CHANGES, EXIT_MANUAL))
-    return "\n".join([*lines, f"{len(results)} targets: {ok} ok, {len(results) - ok} failed or refused."]) + "\n"
+    stopped = sum(1 for r in results if r.code == EXIT_INTERRUPTED)
+    tail = f", {stopped} interrupted" if stopped else ""
+    return "\n".join([*lines, f"{len(results)} targets: {ok} ok, {len(results) - ok - stopped} failed or refused"
+                              f"{tail}."]) + "\n"
 
 
 def grouped_text(results: Sequence[Result], columns: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ adapter (its own rate limit) and, to apply, takes its own lock.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,9 @@ class Run:
     out: Path | None = None                   # plan --out DIR
     journal: Path | None = None
     force_unlock: bool = False
+    # Set on Ctrl-C: each target's apply stops after the writes under way (only the main thread
+    # hears the signal, and it waits for the targets in flight).
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def load_target(target: ProjectTarget, variables: Mapping[str, str] = {}) -> LoadedSpec:
@@ -107,7 +111,7 @@ def apply_one(target: ProjectTarget, run: Run, source: Callable[[], Any] | None 
             return result
         shot = take_snapshot(planned)
         result.text += f"Snapshot of the live configuration: {shot}\n"
-        report = execute(planned, adapter, journal=run.journal or JOURNAL)
+        report = execute(planned, adapter, journal=run.journal or JOURNAL, stop=run.stop)
     result.text += report_text(report)
     result.counts = {s: report.count(_status(s)) for s in APPLY_COLUMNS}
     result.data["applied"] = {"ok": report.ok, **result.counts}

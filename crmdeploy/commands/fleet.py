@@ -180,7 +180,8 @@ def apply_many(project_file: Path | None, all_targets: bool, targets: str | None
         run = run_options(var, **options)
         chosen = selected(project_of(project_file, needed=True), all_targets, targets, target)
         _need_yes(yes, f"{len(chosen)} targets", "crmdeploy plan --all --out DIR")
-        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url)
+        results = run_all(chosen, lambda t: apply_one(t, run), name=lambda t: t.name, url=lambda t: t.url,
+                          stop=run.stop)
     return report(results, fmt, APPLY_COLUMNS)
 
 
@@ -201,7 +202,7 @@ def apply_folder(folder: Path, project_file: Path | None, targets: str | None,
         names = [n.strip() for n in (targets or "").split(",") if n.strip()] or None
         items = saved_plans(folder, project_of(project_file), names)   # their review was `plan --out`
         results = run_all(items, lambda item: apply_saved_one(item, run), name=lambda item: item.target.name,
-                          url=lambda item: item.target.url)
+                          url=lambda item: item.target.url, stop=run.stop)
     code = report(results, fmt, APPLY_COLUMNS)
     if code != EXIT_OK:
         failed = [r.name for r in results if r.code != EXIT_OK]
