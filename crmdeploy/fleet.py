@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .envnumber import env_number
 from .errors import (EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MANUAL, EXIT_OK, EXIT_REFUSED,
                      CrmdeployError, SpecError, UsageError)
 
@@ -52,11 +52,7 @@ class Result:
 def workers(value: int | None = None, targets: int = 1) -> int:
     """How many targets run at once: the option, else CRMDEPLOY_FLEET_PARALLELISM, else 64."""
     if value is None:
-        text = os.environ.get(WORKERS_ENV, "").strip()
-        try:
-            value = int(text) if text else DEFAULT_WORKERS
-        except ValueError:
-            raise UsageError(f'{WORKERS_ENV}="{text}" is not a whole number') from None
+        value = env_number(WORKERS_ENV, DEFAULT_WORKERS, int, "a whole number of targets", UsageError)
     if value < 1:
         raise UsageError(f"at least one target must run at a time (got {value})")
     return max(1, min(value, targets))

@@ -6,8 +6,6 @@ A quick run off a terminal prints nothing: the first line comes after `every` se
 
 from __future__ import annotations
 
-import math
-import os
 import sys
 import threading
 import time
@@ -25,17 +23,12 @@ EVERY_ENV = "CRMDEPLOY_PROGRESS_SECONDS"   # ... unless set here (a CI that kill
 
 def every_from_env() -> float:
     """Seconds between two progress lines off a terminal: `CRMDEPLOY_PROGRESS_SECONDS`, else 5."""
-    text = os.environ.get(EVERY_ENV, "").strip()
-    if not text:
-        return EVERY
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 < value < math.inf):
-        from .errors import UsageError
+    from .envnumber import env_number
+    from .errors import UsageError
 
-        raise UsageError(f"{EVERY_ENV} must be a number of seconds above 0, not {text[:20]!r}")
+    value = env_number(EVERY_ENV, EVERY, float, "a number of seconds above 0", UsageError)
+    if value <= 0:
+        raise UsageError(f'{EVERY_ENV}="{value:g}" is not a number of seconds above 0')
     return value
 
 

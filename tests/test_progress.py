@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from rich.console import Console
 
 from crmdeploy.apply import ApplyReport, Outcome, Status
@@ -113,8 +114,10 @@ def test_a_long_apply_off_a_terminal_shows_progress_lines_and_q_silences_them(
     assert quiet.exit_code == 0 and "Applying: " not in quiet.stderr
 
 
-def test_a_bad_progress_interval_is_a_usage_error(runner, write_spec, tmp_path, monkeypatch):
-    monkeypatch.setenv("CRMDEPLOY_PROGRESS_SECONDS", "soon")
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "inf", "nan"])
+def test_a_bad_progress_interval_is_a_usage_error(value, runner, write_spec, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMDEPLOY_PROGRESS_SECONDS", value)
     result = invoke(runner, "apply", write_spec(statuses_spec(2)), "--target", crm_target(tmp_path), "--yes")
     assert result.exit_code == 64
-    assert "CRMDEPLOY_PROGRESS_SECONDS must be a number of seconds above 0, not 'soon'" in result.stderr
+    assert "CRMDEPLOY_PROGRESS_SECONDS=" in result.stderr and "is not a number of seconds above 0" in result.stderr
+    assert "Traceback" not in result.output

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crmdeploy.envnumber import env_number
 from crmdeploy.errors import TargetError
 
 log = logging.getLogger(__name__)
@@ -99,26 +100,17 @@ def rate_limit(value: float | None = None) -> float:
     """Requests per second: the option, else CRMDEPLOY_RATE_LIMIT, else 10 (0 turns pacing off)."""
     if value is not None:
         return float(value)
-    text = os.environ.get(RATE_ENV, "").strip()
-    if not text:
-        return DEFAULT_RATE
-    try:
-        value = float(text)
-    except ValueError:
-        raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second') from None
-    if not (math.isfinite(value) and value >= 0):
-        raise TargetError(f'{RATE_ENV}="{text}" is not a number of requests per second (0 turns pacing off)')
+    meaning = "a number of requests per second (0 turns pacing off)"
+    value = env_number(RATE_ENV, DEFAULT_RATE, float, meaning, TargetError)
+    if value < 0:
+        raise TargetError(f'{RATE_ENV}="{value:g}" is not {meaning}')
     return value
 
 
 def timeout(value: float | None = None) -> tuple[float, float]:
     """(connect, read) timeouts: the read timeout from the option, else CRMDEPLOY_TIMEOUT, else 30 s."""
     if value is None:
-        text = os.environ.get(TIMEOUT_ENV, "").strip()
-        try:
-            value = float(text) if text else DEFAULT_TIMEOUT
-        except ValueError:
-            raise TargetError(f'{TIMEOUT_ENV}="{text}" is not a number of seconds') from None
+        value = env_number(TIMEOUT_ENV, DEFAULT_TIMEOUT, float, "a timeout in seconds", TargetError)
     if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
         raise TargetError(f"the timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
                           f"not {value}")
@@ -137,13 +129,7 @@ def insecure(value: bool | None = None) -> bool:
 def workers(value: int | None = None) -> int:
     """Requests in flight at once: the option, else CRMDEPLOY_PARALLELISM, else 8."""
     if value is None:
-        text = os.environ.get(WORKERS_ENV, "").strip()
-        if not text:
-            return DEFAULT_WORKERS
-        try:
-            value = int(text)
-        except ValueError:
-            raise TargetError(f'{WORKERS_ENV}="{text}" is not a whole number of parallel requests') from None
+        value = env_number(WORKERS_ENV, DEFAULT_WORKERS, int, "a whole number of parallel requests", TargetError)
     if value < 1:
         raise TargetError(f"parallelism must be at least 1 (got {value})")
     return value
