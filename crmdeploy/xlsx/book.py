@@ -9,6 +9,7 @@ raised together at the end: a workbook with a mistake never yields a partial spe
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,6 +202,17 @@ def code_cell(book: Book, rec: Rec, found: Any, values: tuple, base: str) -> Non
 def read_cells(book: Book, rec: Rec, found: Any, values: tuple, fields: dict[str, tuple[str, str]]) -> None:
     for key, (path, how) in fields.items():
         book.read(rec, found, values, key, path, how)
+
+
+def named_rows(book: Book, found: Any, sheet: str, column: str, what: str) -> Iterator[tuple[int, int, tuple, Any]]:
+    """(n, row, values, name) for each row of a table that names what it describes in `column` (n:
+    its place among all the rows, from 1); a row that does not is skipped, saying it lacks `what`."""
+    for n, (r, values) in enumerate(found.rows, 1):
+        name, _ = found.get(values, column)
+        if text(name):
+            yield n, r, values, name
+        else:
+            skip_row(book, found, sheet, r, values, what)
 
 
 def skip_row(book: Book, found: Any, sheet: str, r: int, values: tuple, what: str) -> None:

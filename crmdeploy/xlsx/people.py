@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..secrets import Sensitive, parse_env_ref, secret_env_name
-from .book import Book, CellLocation, Rec, base_code, code_cell, read_cells, skip_row, text
+from .book import Book, CellLocation, Rec, base_code, code_cell, named_rows, read_cells, text
 from .grid import Found
 from .words import INTEGRATION_KIND, KNOWN_SERVICES, LATER, enum_value, norm, parse_rights, translit, yes_no
 
@@ -16,11 +16,7 @@ ENV_LINES = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(\$\{env:[A-Za-z_][A
 
 
 def read_access(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        system, _ = found.get(values, "system")
-        if not text(system):
-            skip_row(book, found, sheet, r, values, "названия системы")
-            continue
+    for _, r, values, system in named_rows(book, found, sheet, "system", "названия системы"):
         rec = Rec("access_notes", book.at(sheet, r))
         book.access.append(rec)
         read_cells(book, rec, found, values, {"system": ("system", "text"), "url": ("url", "text"),
@@ -30,11 +26,7 @@ def read_access(book: Book, found: Found, sheet: str) -> None:
 
 
 def read_rights(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        name, _ = found.get(values, "name")
-        if not text(name):
-            skip_row(book, found, sheet, r, values, "названия группы")
-            continue
+    for _, r, values, name in named_rows(book, found, sheet, "name", "названия группы"):
         rec = book.new("user_groups", sheet, r)
         read_cells(book, rec, found, values, {
             "name": ("name", "text"), "is_manager": ("is_manager", "bool"),
@@ -96,11 +88,7 @@ def read_users(book: Book, found: Found, sheet: str) -> None:
 
 
 def read_integrations(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        name, _ = found.get(values, "name")
-        if not text(name):
-            skip_row(book, found, sheet, r, values, "названия сервиса")
-            continue
+    for _, r, values, name in named_rows(book, found, sheet, "name", "названия сервиса"):
         rec = book.new("integrations", sheet, r)
         read_cells(book, rec, found, values, {
             "name": ("name", "text"), "purpose": ("purpose", "text"), "kind": ("kind", "enum:INTEGRATION_KIND"),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .book import Book, Rec, Ref, base_code, code_cell, read_cells, skip_row, text
+from .book import Book, Rec, Ref, base_code, code_cell, named_rows, read_cells, skip_row, text
 from .people import read_access, read_integrations, read_rights, read_users
 from .grid import Found, filled
 from .layout import COMMON, SIMPLE
@@ -28,11 +28,7 @@ def _ordering(rec: Rec, found: Found, n: int) -> None:
 
 def read_simple(book: Book, found: Found, sheet: str) -> None:
     kind = found.table.kind
-    for n, (r, values) in enumerate(found.rows, 1):
-        name, _ = found.get(values, "name")
-        if not text(name):
-            skip_row(book, found, sheet, r, values, "названия в retailCRM")
-            continue
+    for n, r, values, name in named_rows(book, found, sheet, "name", "названия в retailCRM"):
         rec = book.new(kind, sheet, r)
         read_cells(book, rec, found, values, {**COMMON, **SIMPLE[kind]})
         code_cell(book, rec, found, values, KNOWN_SERVICES.get(norm(name)) or base_code(name))
@@ -96,11 +92,7 @@ def _group(book: Book, groups: dict[str, Rec], name: str, sheet: str, r: int, fo
 
 
 def read_templates(book: Book, found: Found, sheet: str) -> None:
-    for r, values in found.rows:
-        body, _ = found.get(values, "body")
-        if not text(body):
-            skip_row(book, found, sheet, r, values, "текста сообщения")
-            continue
+    for _, r, values, body in named_rows(book, found, sheet, "body", "текста сообщения"):
         rec = book.new("templates", sheet, r)
         read_cells(book, rec, found, values, {"name": ("name", "text"), "subject": ("subject", "text"),
                                             "channel": ("channel", "enum:CHANNEL"), "active": ("active", "bool"),
@@ -136,11 +128,7 @@ def _placeholders(book: Book, body: str, where: Any, header: str) -> str:
 
 
 def read_fields(book: Book, found: Found, sheet: str) -> None:
-    for n, (r, values) in enumerate(found.rows, 1):
-        name, _ = found.get(values, "name")
-        if not text(name):
-            skip_row(book, found, sheet, r, values, "названия поля")
-            continue
+    for n, r, values, name in named_rows(book, found, sheet, "name", "названия поля"):
         rec = book.new("custom_fields", sheet, r)
         read_cells(book, rec, found, values, {
             "name": ("name", "text"), "entity": ("entity", "enum:ENTITY"), "type": ("type", "enum:FIELD_TYPE"),
