@@ -72,3 +72,46 @@ def test_validate_never_echoes_a_plain_secret(runner, write_spec):
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}:3:42: integrations[0].credentials.token: must be a secret reference "
                              "like ${env:NAME}, never the secret itself\n")
+
+
+# Issue 15's constructs, as an editor checks them with the schema alone (no crmdeploy at hand).
+STEPS_OK = {
+    "version": 1,
+    "status_groups": [{"code": "g", "name": "G"}],
+    "statuses": [{"code": "a", "name": "A", "group": "g", "transitions": ["b", {"to": "b", "groups": ["managers"]}]},
+                 {"code": "b", "name": "B", "group": "g"}],
+    "custom_fields": [{"code": "when", "name": "When", "type": "datetime"},
+                      {"code": "scan", "name": "Scan", "type": "file"}],
+    "documents": [{"code": "invoice", "name": "Счёт", "entity": "order", "template": "Счёт № {{ order.number }}"}],
+    "channels": [{"code": "phone", "name": "Phone", "kind": "telephony",
+                  "routing": {"queue": ["managers", "head@shop.ru"], "fallback_after": "30m", "fallback_to": ["head@shop.ru"]},
+                  "fills": ["manager_comment"]}],
+    "sites": [{"code": "shop", "name": "Shop", "url": "https://shop.ru", "currency": "RUB"}],
+    "triggers": [{"code": "t", "ordering": 10, "conditions": {"status": "a", "after": "5d"},
+                  "actions": [{"change_status": "b"}, {"assign_manager": {"group": "managers"}},
+                              {"webhook": {"url": "https://hooks.shop.ru/x", "method": "POST"}},
+                              {"send_document": {"document": "invoice"}}]}],
+}
+
+
+def test_the_schema_accepts_each_step_construct(schema):
+    assert errors(schema, STEPS_OK) == []
+
+
+@pytest.mark.parametrize("path, bad", [
+    (("triggers", 0, "conditions", "after"), "5 days"),
+    (("channels", 0, "routing", "fallback_after"), "soon"),
+    (("channels", 0, "kind"), "pigeon"),
+    (("custom_fields", 0, "type"), "timestamp"),
+    (("sites", 0, "currency"), "GBP"),
+    (("statuses", 0, "transitions", 1), {"to": "b", "who": ["x"]}),
+    (("triggers", 0, "actions", 2, "webhook", "url"), "not a url"),
+    (("triggers", 0, "actions", 3, "send_document"), {"doc": "invoice"}),
+])
+def test_the_schema_rejects_a_wrong_step_value(schema, path, bad):
+    spec = json.loads(json.dumps(STEPS_OK))
+    node = spec
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = bad
+    assert len(errors(schema, spec)) >= 1
