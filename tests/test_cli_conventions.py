@@ -44,8 +44,10 @@ def test_completion_is_offered_and_completes_commands_and_options(tmp_path) -> N
     env.update(COMP_WORDS=f"crmdeploy apply {MINIMAL} --for", COMP_CWORD="3")
     options = subprocess.run(CLI, env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert set(options.stdout.split()) == {"--format", "--force", "--force-unlock"}
+    # typer otherwise detects the shell from the process tree (under `sh`, e.g. scripts/newest, it
+    # finds sh and refuses): its own switch makes the option take the shell named
     script = subprocess.run([*CLI, "--show-completion", "bash"], capture_output=True, text=True, cwd=tmp_path,
-                            timeout=60, env={**os.environ, "SHELL": "/bin/bash"})
+                            timeout=60, env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
     assert "_CRMDEPLOY_COMPLETE" in script.stdout
     assert "--install-completion" in subprocess.run([*CLI, "--help"], capture_output=True, text=True).stdout
 
