@@ -31,23 +31,19 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.invariants import check, finish  # noqa: E402
+
 SHOP = ROOT / "specs" / "shop.yaml"
 CRMDEPLOY = [sys.executable, "-m", "crmdeploy"]
 SECRETS = {"CDEK_ACCOUNT": "a", "CDEK_PASSWORD": "b", "RUSSIAN_POST_TOKEN": "c", "TELEPHONY_API_KEY": "d"}
 OVERLAY = "statuses:\n  new: {name: \"Новый (${var:shop_name})\"}\n"
-failures: list[str] = []
 CPU: list[float] = []
-
-
-def check(ok: bool, what: str) -> None:
-    if not ok:
-        failures.append(what)
-        print(f"  !! {what}")
 
 
 def serve(accounts: int, latency_ms: int) -> None:
     """The helper process: one emulator per account, populated with shop.yaml; prints their URLs."""
-    sys.path.insert(0, str(ROOT))
     from contextlib import ExitStack
 
     from adapters.emulator import Emulator, Settings, running
@@ -150,9 +146,7 @@ def main() -> None:
         helper.wait(timeout=30)
     if served:
         print(f"emulators: {json.loads(served)['gets']} GETs served")
-    if failures:
-        print(f"FAILED: {len(failures)} invariant(s) broken")
-        sys.exit(1)
+    finish()
 
 
 def run(folder: Path, urls: list[str]) -> None:

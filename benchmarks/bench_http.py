@@ -40,19 +40,13 @@ from adapters.retailcrm.transport import RateLimiter  # noqa: E402
 from adapters.store import Store  # noqa: E402
 from benchmarks.emulator_process import KEY, server_stats, start_server  # noqa: E402
 from benchmarks.generate import build  # noqa: E402
+from benchmarks.invariants import check, finish  # noqa: E402
 from crmdeploy import deploy  # noqa: E402
 from crmdeploy.apply import Status, apply_plan, levels  # noqa: E402
 from crmdeploy.loader import load  # noqa: E402
 from crmdeploy.plan import Plan  # noqa: E402
 from crmdeploy.run import make_plan  # noqa: E402
 
-failures: list[str] = []
-
-
-def check(ok: bool, what: str) -> None:
-    if not ok:
-        failures.append(what)
-        print(f"  !! {what}")
 
 
 def write_spec(folder: Path, name: str, data: dict) -> Path:
@@ -191,10 +185,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         counts(n, Path(tmp))
         throughput(changes, args.rate, args.latency_ms, Path(tmp))
-    if failures:
-        print(f"\nFAILED: {'; '.join(failures)}")
-        raise SystemExit(1)
-    print("\nall invariants hold")
+    finish()
 
 
 if __name__ == "__main__":
