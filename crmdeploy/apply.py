@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
 from itertools import groupby
-from queue import Empty, SimpleQueue
+from operator import call
+from queue import SimpleQueue
 
 from .adapter import Adapter, workers_of
+from .daemons import STOP_SIGNALS, work
 from .errors import CrmdeployError, Interrupted
 from .kinds import BY_NAME, RANK
 from .plan import Action, Change, Plan
@@ -147,7 +149,6 @@ def _check(stop: threading.Event | None, done: dict[int, Outcome], plan: Plan) -
 
 
 Job = Callable[[], Outcome]
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @contextmanager
@@ -208,7 +209,7 @@ class Writer:
             self.pending[future] = index
             queue.put((future, job))
         for _ in range(min(self.workers, len(jobs))):
-            threading.Thread(target=_work, args=(queue,), name="crmdeploy-write", daemon=True).start()
+            threading.Thread(target=work, args=(queue, call), name="crmdeploy-write", daemon=True).start()
         yield from as_completed(list(self.pending))
 
     def abandon(self, grace: float = GRACE_SECONDS) -> Iterator[tuple[int, Outcome]]:
@@ -219,22 +220,6 @@ class Writer:
         for future in running:
             if future in finished and future.exception() is None:
                 yield pending[future], future.result()
-
-
-def _work(queue: SimpleQueue) -> None:
-    if hasattr(signal, "pthread_sigmask"):  # Ctrl-C goes to the main thread, where it can be held
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    while True:
-        try:
-            future, job = queue.get_nowait()
-        except Empty:
-            return
-        if not future.set_running_or_notify_cancel():
-            continue
-        try:
-            future.set_result(job())
-        except BaseException as exc:  # handed to the caller through the future
-            future.set_exception(exc)
 
 
 def _missing_after(change: Change, outcome: Outcome) -> bool:

@@ -30,7 +30,7 @@ def daemon_map(fn: Callable[[T], R], items: Iterable[T], workers: int, name: str
         futures.append(future)
         queue.put((future, item))
     for _ in range(min(workers, len(futures))):
-        threading.Thread(target=_work, args=(queue, fn), name=name, daemon=True).start()
+        threading.Thread(target=work, args=(queue, fn), name=name, daemon=True).start()
     try:
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in futures:
@@ -42,7 +42,9 @@ def daemon_map(fn: Callable[[T], R], items: Iterable[T], workers: int, name: str
             future.cancel()  # what has not started will not (after an error or an interrupt)
 
 
-def _work(queue: SimpleQueue, fn: Callable) -> None:
+def work(queue: SimpleQueue, fn: Callable) -> None:
+    """A daemon thread's loop: `fn(item)` for each (future, item) taken from `queue`, its result or
+    error set on the future, until the queue is empty. Stop signals stay with the main thread."""
     if hasattr(signal, "pthread_sigmask"):  # signals go to the main thread, which can act on them
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     while True:
