@@ -66,7 +66,7 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self.next_slot = 0.0
-        self.sent: deque[list[float]] = deque()   # per request: when admitted, when it went
+        self.sent: deque[list[float]] = deque()   # per request: [when it went]
         self.lateness = 0.0
         self.penalty = 0.0
         self.lock = threading.Lock()
@@ -109,9 +109,9 @@ class RateLimiter:
         with self.lock:
             now = self.clock()
             horizon = now - (self.window + self.slack)
-            while self.sent and max(self.sent[0]) <= horizon:
+            while self.sent and self.sent[0][0] <= horizon:
                 self.sent.popleft()
-            recent = sorted(max(s) for s in self.sent if max(s) > horizon)
+            recent = sorted(t for t, in self.sent if t > horizon)   # a late sender may stand behind
             if len(recent) < self.burst:
                 stamp.append(now)
                 self.sent.append(stamp)
@@ -121,7 +121,7 @@ class RateLimiter:
 
     def _gone(self, stamp: list[float]) -> None:
         with self.lock:
-            stamp.append(self.clock())
+            stamp[0] = self.clock()   # when it really left: later than when it was let go
 
 
 def _nothing() -> None:
