@@ -23,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from . import quickexit
-from .commands._common import Output, set_output
+from .commands._common import Command, Output, set_output
 from .errors import EXIT_USAGE, exit_code_table
 
 # Every command, in the order `crmdeploy --help` lists them: its name -> (module of
@@ -73,7 +73,7 @@ def _build(name: str) -> Any:
     if isinstance(target, typer.Typer):   # a group of its own (`xlsx`)
         one.add_typer(target, name=name)
         return typer.main.get_command(one).commands[name]
-    one.command(name)(target)
+    one.command(name, cls=Command)(target)
     return typer.main.get_command(one)
 
 

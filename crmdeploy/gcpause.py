@@ -29,3 +29,27 @@ def paused_gc() -> Iterator[None]:
         if was_enabled:
             gc.freeze()
             gc.enable()
+
+
+# Start-up (importing typer, pydantic and the commands, building the spec's schema) makes about
+# 400,000 objects that live until the process ends; the collector scanned them again and again
+# (17-19 ms of `validate specs/shop.yaml`'s 0.26 s). The executable pauses it before its first
+# import, and the command resumes it, freezing what start-up built, as `paused_gc` does.
+_startup_paused = False
+
+
+def pause_for_startup() -> None:
+    """Pause the collector until `end_startup` (a no-op if something already disabled it)."""
+    global _startup_paused
+    if gc.isenabled():
+        gc.disable()
+        _startup_paused = True
+
+
+def end_startup() -> None:
+    """Resume the collector if `pause_for_startup` paused it, keeping start-up's objects out of its scans."""
+    global _startup_paused
+    if _startup_paused:
+        _startup_paused = False
+        gc.freeze()
+        gc.enable()

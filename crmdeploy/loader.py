@@ -49,19 +49,25 @@ class LoadedSpec:
             raise SpecError(problems)
 
 
-def load(path: str | Path, variables: Mapping[str, Any] | None = None) -> LoadedSpec:
+def load(path: str | Path, variables: Mapping[str, Any] | None = None, *, located: bool = False) -> LoadedSpec:
     """Load one YAML file, or every *.yaml / *.yml file under a folder, merged; `${var:NAME}`
     filled from `variables`."""
-    return load_layers([Path(path)], variables)
+    return load_layers([Path(path)], variables, located=located)
 
 
 def load_layers(paths: list[Path], variables: Mapping[str, Any] | None = None, *, hint: str = "",
-                source: str = "") -> LoadedSpec:
+                source: str = "", located: bool = False) -> LoadedSpec:
     """A target's spec list: the first entry is the base, each later one an overlay merged over
     what came before (see overlay.py). `hint` tells an undefined variable's error where
-    variables come from."""
+    variables come from.
+
+    Problems are always located. `located` asks for every value's position up front, for a
+    caller that will report many (validate's lint); otherwise a lone file is parsed without them
+    and parsed again, located, only if something asks (merging files always does)."""
     with paused_gc():
-        documents = [_merge([_read(f) for f in _spec_files(p)]) for p in paths]
+        files = [_spec_files(p) for p in paths]
+        located = located or len(files) > 1 or len(files[0]) > 1
+        documents = [_merge([_read(f, located=located) for f in group]) for group in files]
         document = documents[0] if len(documents) == 1 else layer_documents(documents)
         if document.variables:
             substitute(document, variables or {}, hint=hint or _VAR_HINT)
@@ -93,12 +99,12 @@ def _spec_files(root: Path) -> list[Path]:
     return [root]
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, *, located: bool = True) -> Document:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError([Problem(None, "", f"{path}: cannot read ({exc.strerror})")]) from None
-    return parse_file(data, str(path))
+    return parse_file(data, str(path), located=located)
 
 
 def _merge(documents: list[Document]) -> Document:

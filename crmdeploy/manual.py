@@ -283,6 +283,8 @@ def _changed_since(change: Change, record: Record, content: dict[str, Any]) -> C
 
 
 def _orphans(context: Context, desired: Mapping[str, list[Any]]) -> list[str]:
+    if not context.records:
+        return []   # the usual case: no need to index every resource by key
     keys = {(name, BY_NAME[name].key_of(r)): r for name, resources in desired.items() for r in resources}
     found = []
     for address in sorted(context.records):

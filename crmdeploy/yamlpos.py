@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -39,9 +40,19 @@ class Document:
     data: Any
     # path → a Location, (file, line, column) counted from 0, or (file, yaml Mark): turned into
     # Locations only when asked, because building 600,000 of them costs a second at 50k resources.
-    positions: dict[Path, Location | tuple] = field(default_factory=dict)
+    # None until first asked when the file was parsed without them (`parse_file(located=False)`):
+    # then `_locator` parses it again to find them.
+    _positions: dict[Path, Location | tuple] | None = field(default_factory=dict, repr=False)
     secrets: list[tuple[Path, str]] = field(default_factory=list)  # (path, env variable)
     variables: list[Path] = field(default_factory=list)  # strings holding a ${var:NAME}
+    _locator: Callable[[], dict[Path, Location | tuple]] | None = field(default=None, repr=False)
+
+    @property
+    def positions(self) -> dict[Path, Location | tuple]:
+        if self._positions is None:
+            self._positions = self._locator()
+            self._locator = None
+        return self._positions
 
     def locate(self, path: Path) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
@@ -69,8 +80,13 @@ class Document:
         return tuple(path)
 
 
-def parse_file(text: bytes, filename: str) -> Document:
-    """Parse one YAML file into a Document; every failure is a SpecError."""
+def parse_file(text: bytes, filename: str, *, located: bool = True) -> Document:
+    """Parse one YAML file into a Document; every failure is a SpecError.
+
+    `located=False` leaves the positions out where it can (a valid spec planned without a
+    problem never asks for one: a tenth of a no-op plan's time at 10,000 resources); the first
+    question for one parses the file again, located. Errors found while parsing are located
+    either way."""
     def fail(message: str, mark: Any = None) -> SpecError:
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename, 1, 1)
         return SpecError([Problem(loc, "", message)])
@@ -92,9 +108,13 @@ def parse_file(text: bytes, filename: str) -> Document:
         # nesting is safe here (libyaml's parser keeps its own stacks; only the composer
         # below recurses), and the builder stops at MAX_DEPTH: no need to scan for it first.
         try:
-            return _stream(source, filename)
+            doc = _stream(source, filename, located)
         except (_Unusual, yaml.YAMLError, SpecError, RecursionError):
             pass
+        else:
+            if not located:
+                doc._positions, doc._locator = None, lambda: parse_file(text, filename).positions
+            return doc
     try:
         if _may_be_deep(source):
             _check_depth(source, fail)
@@ -227,7 +247,7 @@ def _plain_scalar(text: str, mark: Any, end: Any, style: Any) -> tuple[str, Any]
     return tag, construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text, mark, end, style))
 
 
-def _stream(source: str, filename: str) -> Document:
+def _stream(source: str, filename: str, located: bool = True) -> Document:
     """The same Document as `_Builder` gives (same data, YAML 1.1 values, positions, secrets,
     variables) for a file with no anchors and no merge keys, built from parser events.
 
@@ -238,13 +258,14 @@ def _stream(source: str, filename: str) -> Document:
     doc = Document(None)
     parser = _LOADER(source)
     try:
-        return _events(parser.get_event, filename, doc)
+        return _events(parser.get_event, filename, doc, located)
     finally:
         parser.dispose()
 
 
-def _events(next_event: Any, filename: str, doc: Document) -> Document:
-    """`_stream`'s loop over the parser's events (`next_event()` gives None after the last)."""
+def _events(next_event: Any, filename: str, doc: Document, located: bool = True) -> Document:
+    """`_stream`'s loop over the parser's events (`next_event()` gives None after the last);
+    without `located`, no positions are kept."""
     positions, secrets, variables = doc.positions, doc.secrets, doc.variables
     resolve = _RESOLVER.resolve
     plain: dict[str, tuple[str, Any]] = {}   # text of an untagged plain scalar -> (tag, value)
@@ -278,7 +299,8 @@ def _events(next_event: Any, filename: str, doc: Document) -> Document:
                 if value is None or tag in SPECIAL_KEYS or value in frame[0]:
                     raise _Unusual("key")
                 frame[2] = value
-                positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
+                if located:
+                    positions[frame[1] + (value,)] = (filename, mark.line, mark.column)
                 continue
             if value.__class__ is str and "${" in value:
                 path: Path = () if pending is _ROOT else frame[1] + (
@@ -289,10 +311,12 @@ def _events(next_event: Any, filename: str, doc: Document) -> Document:
                 elif VAR_MARK in value:
                     variables.append(path)
             if pending is _SEQUENCE:
-                positions[frame[1] + (len(frame[0]),)] = (filename, mark.line, mark.column)
+                if located:
+                    positions[frame[1] + (len(frame[0]),)] = (filename, mark.line, mark.column)
                 frame[0].append(value)
             elif pending is _ROOT:
-                positions[()] = (filename, mark.line, mark.column)
+                if located:
+                    positions[()] = (filename, mark.line, mark.column)
                 doc.data = value
             else:   # a mapping's value: located at its key already
                 frame[0][pending] = value
@@ -303,12 +327,14 @@ def _events(next_event: Any, filename: str, doc: Document) -> Document:
             mark = event.start_mark
             if frame is None:
                 path = ()
-                positions[path] = (filename, mark.line, mark.column)
+                if located:
+                    positions[path] = (filename, mark.line, mark.column)
             elif frame[2] is _NO_KEY:
                 raise _Unusual("a collection as a key")
             elif frame[2] is _SEQUENCE:
                 path = frame[1] + (len(frame[0]),)
-                positions[path] = (filename, mark.line, mark.column)
+                if located:
+                    positions[path] = (filename, mark.line, mark.column)
             else:
                 path = frame[1] + (frame[2],)   # located at its key already
             if len(path) >= MAX_DEPTH:

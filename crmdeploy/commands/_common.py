@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import EXIT_INTERRUPTED, AbortedError, CrmdeployError, SpecError
+
+
+class Command(TyperCommand):
+    """Every crmdeploy command: when it starts, start-up is over (`gcpause.end_startup`)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from ..gcpause import end_startup
+
+        end_startup()
+        return super().invoke(ctx)
 
 
 class Format(str, Enum):

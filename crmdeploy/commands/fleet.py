@@ -67,9 +67,9 @@ def selected(project: Any, all_targets: bool, targets: str | None, target: str |
 
 
 def single(spec: Path | None, target: str | None, project_file: Path | None, var: list[str] | None,
-           api_key_file: Path | None, *, saved_ok: bool = False) -> Single:
+           api_key_file: Path | None, *, saved_ok: bool = False, located: bool = False) -> Single:
     """The target `-t` names (a URL, or a project target) and the spec loaded for it (None when
-    SPEC is a saved plan)."""
+    SPEC is a saved plan; `located`: see `loader.load_layers`)."""
     from ..loader import load
     from ..registry import is_url
     from ..variables import parse_assignments
@@ -78,14 +78,16 @@ def single(spec: Path | None, target: str | None, project_file: Path | None, var
     if target is None or is_url(target):
         if spec is None:
             raise UsageError("give a SPEC (file or folder), or -t NAME of a project target, or --all")
-        return Single(target, None if saved_ok and _saved(spec) else load(spec, values), _key_file(api_key_file))
+        return Single(target, None if saved_ok and _saved(spec) else load(spec, values, located=located),
+                      _key_file(api_key_file))
     from ..targets import load_target, resolve   # a project target: only then the project's machinery
 
     chosen = resolve(target, project_of(project_file))
     keys = chosen.key_options(exclusive=False) or _key_file(api_key_file)
     if spec is not None:
-        return Single(chosen.url, None if saved_ok and _saved(spec) else load(spec, {**chosen.vars, **values}), keys)
-    return Single(chosen.url, load_target(chosen, values), keys)
+        return Single(chosen.url, None if saved_ok and _saved(spec) else
+                      load(spec, {**chosen.vars, **values}, located=located), keys)
+    return Single(chosen.url, load_target(chosen, values, located=located), keys)
 
 
 def _saved(spec: Path) -> bool:

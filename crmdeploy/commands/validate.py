@@ -27,7 +27,7 @@ def validate(
     if spec is None and target is None:
         raise typer.Exit(validate_project(project, var))
     with guard():
-        loaded = single(spec, target, project, var, None).loaded
+        loaded = single(spec, target, project, var, None, located=True).loaded   # lint locates its warnings
         warnings = lint(loaded)
         if warnings and strict:
             raise strict_error(warnings)

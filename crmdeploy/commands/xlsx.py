@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ._common import OutOpt, OverwriteOpt, SpecArg, guard, note, total_resources, write_spec
+from ._common import Command, OutOpt, OverwriteOpt, SpecArg, guard, note, total_resources, write_spec
 
 app = typer.Typer(help="The ТЗ workbook: a spec as an Excel file and back.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False, rich_markup_mode=None)
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 def xlsx_import(
     workbook: Annotated[Path, typer.Argument(help="The ТЗ workbook (.xlsx).", show_default=False)],
     output: OutOpt = None,
@@ -37,7 +37,7 @@ def xlsx_import(
         note(f"Imported {total_resources(imported.spec)} resources from {workbook} to {where}.")
 
 
-@app.command("export")
+@app.command("export", cls=Command)
 def xlsx_export(
     spec: SpecArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
@@ -57,7 +57,7 @@ def xlsx_export(
         note(f"Wrote {output}.")
 
 
-@app.command("template")
+@app.command("template", cls=Command)
 def xlsx_template(
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
                                          show_default=False)] = Path("ТЗ.xlsx"),

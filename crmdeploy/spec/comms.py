@@ -104,7 +104,7 @@ class Action(Model):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Action":
-        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        given = [name for name in self.model_fields_set if getattr(self, name) is not None]   # unset: None
         if len(given) != 1:
             names = ", ".join(type(self).model_fields)
             raise ValueError(f"an action has exactly one of: {names}")

@@ -40,7 +40,7 @@ class Safety(Model):
 
     max_change_percent: Percent = DEFAULT_MAX_PERCENT
     min_existing: Count = DEFAULT_MIN_EXISTING
-    kinds: dict[KindName, KindSafety] = Field(default_factory=dict)
+    kinds: dict[KindName, KindSafety] = {}
 
     def limits(self, kind: str) -> tuple[float, int]:
         """(max percent, min existing) that apply to `kind`."""
