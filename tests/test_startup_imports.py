@@ -95,3 +95,49 @@ def test_every_command_is_listed_and_runs_as_registered():
         assert row.split()[1:4] == doc.split()[:3], row
         assert group.commands[name].name == name
         assert CliRunner().invoke(app, [name, "--help"]).exit_code == 0
+
+
+def test_the_executable_pauses_the_collector_for_start_up_and_the_command_resumes_it():
+    """`crmdeploy` (entry.main) imports the CLI with the collector paused; by the time the command
+    loads the spec it runs again, with start-up's objects frozen out of its scans."""
+    code = ("import gc, sys\nimport crmdeploy.cli as cli, crmdeploy.loader as loader\n"
+            "seen = {}\nreal_main, real_load = cli.main, loader.load\n"
+            "def main():\n    seen['start-up'] = gc.isenabled()\n    real_main()\n"
+            "def load(*a, **k):\n    seen['command'] = gc.isenabled()\n    seen['frozen'] = gc.get_freeze_count() > 0\n"
+            "    return real_load(*a, **k)\n"
+            "cli.main, loader.load = main, load\nsys.argv = ['crmdeploy', 'validate', %r]\n"
+            "from crmdeploy.entry import main as entry\n"
+            "try:\n    entry()\nexcept SystemExit:\n    pass\n"
+            "print('SEEN', seen)" % str(ROOT / "specs" / "shop.yaml"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1] == "SEEN {'start-up': False, 'command': True, 'frozen': True}", out
+
+
+def test_every_command_resumes_the_collector():
+    """Each command, the workbook's subcommands included, is built as a `Command` (whose invoke
+    ends start-up): a command built otherwise would run its whole job with the collector off."""
+    import typer
+
+    from crmdeploy.cli import COMMANDS, app
+    from crmdeploy.commands._common import Command
+
+    group = typer.main.get_command(app)
+    built = [group.commands[name] for name in COMMANDS]
+    leaves = [c for b in built for c in (b.commands.values() if hasattr(b, "commands") else [b])]
+    assert len(leaves) > len(COMMANDS) and all(isinstance(c, Command) for c in leaves), leaves
+
+
+def test_the_start_up_pause_leaves_a_collector_someone_else_disabled_alone():
+    import gc
+
+    from crmdeploy import gcpause
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gcpause.pause_for_startup()
+        gcpause.end_startup()
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from crmdeploy import yamlpos
-from crmdeploy.errors import SpecError
+from crmdeploy.errors import Location, SpecError
 
 from .conftest import SHOP
 
@@ -57,3 +57,24 @@ def test_what_the_streaming_builder_leaves_to_the_node_builder_ends_as_before(te
             yamlpos.parse_file(text.encode(), "f.yaml")
         return
     assert yamlpos.parse_file(text.encode(), "f.yaml").data == expected.data
+
+
+@pytest.mark.parametrize("text", CASES + [SHOP.read_text(encoding="utf-8"), "base: &b {x: 1}\nother: *b\n"])
+def test_positions_left_out_at_parse_are_the_same_when_asked_for(text):
+    """`located=False` parses without positions; the first question parses again and answers
+    exactly as a located parse does (the node builder's files, with anchors, are located anyway)."""
+    located = yamlpos.parse_file(text.encode(), "f.yaml")
+    lazy = yamlpos.parse_file(text.encode(), "f.yaml", located=False)
+    assert repr(lazy.data) == repr(located.data)
+    assert lazy.secrets == located.secrets and lazy.variables == located.variables
+    assert lazy.positions.keys() == located.positions.keys()
+    assert all(lazy.locate(p) == located.locate(p) for p in located.positions)
+
+
+def test_a_file_parsed_without_positions_holds_none_until_one_is_asked_for():
+    text = "version: 1\nstatus_groups:\n" + "".join(
+        f"  - code: g{i}\n    name: Group {i}\n    group: x{i}\n    ordering: {i}\n" for i in range(500))
+    lazy = yamlpos.parse_file(text.encode(), "big.yaml", located=False)
+    assert lazy._positions is None and len(lazy.data["status_groups"]) == 500
+    assert lazy.locate(("status_groups", 5, "group")) == Location("big.yaml", 25, 5)
+    assert lazy._positions is not None and len(lazy.positions) == 3 + 500 * 5   # the root, two keys; each item and its four keys
