@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import inspect
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager

@@ -43,11 +43,13 @@ class Run:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def load_target(target: ProjectTarget, variables: Mapping[str, str] = {}, *, located: bool = False) -> LoadedSpec:
+def load_target(target: ProjectTarget, variables: Mapping[str, str] = {}, *,
+                located: bool = False) -> LoadedSpec:
     hint = (f" (target {target.name} defines no such variable: add it under targets.{target.name}.vars "
             f"or pass --var NAME=VALUE)")
     return load_layers([layer.path for layer in target.layers], {**target.vars, **variables}, hint=hint,
-                       located=located, source=f"{target.name}: " + " + ".join(str(layer.path) for layer in target.layers))
+                       source=f"{target.name}: " + " + ".join(str(layer.path) for layer in target.layers),
+                       located=located)
 
 
 def plan_code(plan: Plan, detailed: bool = True) -> int:

@@ -83,10 +83,10 @@ class Document:
 def parse_file(text: bytes, filename: str, *, located: bool = True) -> Document:
     """Parse one YAML file into a Document; every failure is a SpecError.
 
-    `located=False` leaves the positions out where it can (a valid spec planned without a
-    problem never asks for one: a tenth of a no-op plan's time at 10,000 resources); the first
-    question for one parses the file again, located. Errors found while parsing are located
-    either way."""
+    `located=False` leaves the positions out where it can: a valid spec planned without a
+    problem never asks for one, and they were a fifth of a 100,000-resource plan's peak memory
+    (616 MB with them, 467 MB without). The first question for one parses the file again,
+    located. Errors found while parsing are located either way."""
     def fail(message: str, mark: Any = None) -> SpecError:
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename, 1, 1)
         return SpecError([Problem(loc, "", message)])

@@ -77,4 +77,5 @@ def test_a_file_parsed_without_positions_holds_none_until_one_is_asked_for():
     lazy = yamlpos.parse_file(text.encode(), "big.yaml", located=False)
     assert lazy._positions is None and len(lazy.data["status_groups"]) == 500
     assert lazy.locate(("status_groups", 5, "group")) == Location("big.yaml", 25, 5)
-    assert lazy._positions is not None and len(lazy.positions) == 3 + 500 * 5   # the root, two keys; each item and its four keys
+    # The root and its two keys, then each item and its four keys.
+    assert lazy._positions is not None and len(lazy.positions) == 3 + 500 * 5
