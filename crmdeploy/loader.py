@@ -99,7 +99,7 @@ def _spec_files(root: Path) -> list[Path]:
     return [root]
 
 
-def _read(path: Path, *, located: bool = True) -> Document:
+def _read(path: Path, *, located: bool) -> Document:
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from .conftest import ROOT
 
@@ -142,3 +145,19 @@ def test_the_start_up_pause_leaves_a_collector_someone_else_disabled_alone():
     finally:
         if was:
             gc.enable()
+
+
+def test_the_installed_crmdeploy_script_runs_the_executable_entry_point(tmp_path):
+    """The `crmdeploy` script pip writes from pyproject's [project.scripts] (not written by us)
+    starts `crmdeploy.entry:main`: its commands run, with their exit codes and output."""
+    script = Path(sys.executable).parent / ("crmdeploy.exe" if sys.platform == "win32" else "crmdeploy")
+    if not script.exists():
+        pytest.skip("crmdeploy is not installed in this interpreter's environment (see the README)")
+    assert "crmdeploy.entry" in script.read_text(encoding="utf-8", errors="replace")
+    valid = subprocess.run([str(script), "validate", str(ROOT / "specs" / "shop.yaml")],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert valid.returncode == 0 and "valid (113 resources" in valid.stdout, valid.stderr
+    plan = subprocess.run([str(script), "plan", str(ROOT / "specs" / "shop.yaml"), "-t",
+                           f"mock://{tmp_path / 'state.json'}", "--detailed-exitcode"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert plan.returncode == 2 and "Plan: 113 to create" in plan.stdout, plan.stderr

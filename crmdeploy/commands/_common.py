@@ -16,14 +16,13 @@ import typer
 from typer.core import TyperCommand
 
 from ..errors import EXIT_INTERRUPTED, AbortedError, CrmdeployError, SpecError
+from ..gcpause import end_startup
 
 
 class Command(TyperCommand):
     """Every crmdeploy command: when it starts, start-up is over (`gcpause.end_startup`)."""
 
     def invoke(self, ctx: Any) -> Any:
-        from ..gcpause import end_startup
-
         end_startup()
         return super().invoke(ctx)
 
